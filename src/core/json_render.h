@@ -1,0 +1,23 @@
+// The JSON texts of the external contract: records, the list response
+// (CONTRACT.md section 5), error bodies (section 6) and ingestion counts (section 7).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/error.h"
+#include "core/query.h"
+#include "core/record.h"
+
+namespace exidx {
+
+// One execution as the History page reads it; absent optional fields omitted.
+std::string RenderRecord(const ExecutionRecord& record);
+
+// {"executions": [...], "nextToken": ..., "hasMore": ..., "totalCount": ..., "metadata": {...}}
+std::string RenderListResponse(const ExecutionPage& page, std::int64_t fetch_millis);
+
+// {"error": {"code": "InvalidParameter", "message": "..."}}
+std::string RenderErrorBody(const Error& error);
+
+}  // namespace exidx

@@ -1,0 +1,50 @@
+// ExecutionStore: where records and their indexes live. Implementations:
+// RocksDbStore (embedded) and, on AWS, DynamoDbStore. Callers see only this.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/query.h"
+#include "core/record.h"
+
+namespace exidx {
+
+// What Apply did with one candidate record.
+enum class ApplyOutcome {
+  kIndexed,    // The candidate replaced the stored record (or was the first).
+  kUnchanged,  // The stored record's version was equal or greater.
+};
+
+// Thread-safe: every method may be called from several threads at once.
+class ExecutionStore {
+ public:
+  virtual ~ExecutionStore() = default;
+
+  // Applies the candidates in order. Each one replaces the stored record of its
+  // execution only if Supersedes(candidate, stored) (the version rule), together
+  // with all of the record's index entries, atomically. A candidate sees the
+  // effect of earlier ones in the same call. When this returns a value, every
+  // change is as durable as the store was opened to make it; on an error,
+  // nothing of this call is visible.
+  virtual Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) = 0;
+
+  // Up to request.limit records matching request.filter in (startDate,
+  // executionArn) order, strictly after request.after when given. Reads index
+  // entries only of the records it returns (plus one to find the end).
+  virtual Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) = 0;
+
+  // The stored record of one execution, or nullopt.
+  virtual Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) = 0;
+
+  // The secret that authenticates page tokens for this store's data: created
+  // with the store and kept with it, so that tokens survive a restart and are
+  // shared by every server on the same store.
+  virtual Result<std::string> PageTokenSecret() = 0;
+};
+
+}  // namespace exidx
