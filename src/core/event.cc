@@ -191,7 +191,7 @@ Result<ParsedEvent> ParseEvent(std::string_view text, std::size_t position) {
   return ReadEnvelope(value, position);
 }
 
-Result<std::vector<ParsedEvent>> ParseEventBatch(std::string_view body) {
+Result<std::vector<ParsedEvent>> ParseEventBatch(std::string_view body, std::size_t first_position) {
   std::vector<ParsedEvent> events;
   json::parser parser;
   std::size_t offset = 0;
@@ -204,22 +204,22 @@ Result<std::vector<ParsedEvent>> ParseEventBatch(std::string_view body) {
     parser.reset();
     boost::system::error_code ec;
     std::size_t used = parser.write_some(body.data() + offset, body.size() - offset, ec);
-    if (ec) return SyntaxError(events.size() + 1, ec.message());
+    if (ec) return SyntaxError(first_position + events.size(), ec.message());
     offset += used;
     json::value value = parser.release();
     if (value.is_array() && values == 1) {
       // A JSON array is the whole batch: nothing may follow it.
       std::size_t rest = offset;
       while (rest < body.size() && is_space(body[rest])) ++rest;
-      if (rest != body.size()) return SyntaxError(1, "a JSON array must be the whole body");
+      if (rest != body.size()) return SyntaxError(first_position, "a JSON array must be the whole body");
       for (const json::value& element : value.get_array()) {
-        auto event = ReadEnvelope(element, events.size() + 1);
+        auto event = ReadEnvelope(element, first_position + events.size());
         if (!event) return std::unexpected(event.error());
         events.push_back(std::move(*event));
       }
       break;
     }
-    auto event = ReadEnvelope(value, events.size() + 1);
+    auto event = ReadEnvelope(value, first_position + events.size());
     if (!event) return std::unexpected(event.error());
     events.push_back(std::move(*event));
   }

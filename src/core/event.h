@@ -43,7 +43,8 @@ Result<ParsedEvent> ParseEvent(std::string_view json, std::size_t position);
 
 // Parses a request body or file: one event object, a JSON array of them, or a
 // sequence of objects separated by white space (NDJSON). All or nothing: the
-// first invalid event fails the whole batch.
-Result<std::vector<ParsedEvent>> ParseEventBatch(std::string_view body);
+// first invalid event fails the whole batch. Events are numbered in messages
+// from `first_position`, so a caller reading a stream in pieces names them right.
+Result<std::vector<ParsedEvent>> ParseEventBatch(std::string_view body, std::size_t first_position = 1);
 
 }  // namespace exidx

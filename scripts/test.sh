@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds exidx and runs every test: the release build's whole suite (unit,
+# integration, end-to-end), then the unit tests again under AddressSanitizer
+# and UndefinedBehaviorSanitizer. Installs what it needs first.
+#   scripts/test.sh            everything
+#   SKIP_SANITIZERS=1 scripts/test.sh   the release build's suite only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+jobs=$(nproc)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
+
+if [ "${SKIP_SANITIZERS:-0}" != "1" ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEXIDX_SANITIZE=ON -DEXIDX_BUILD_BENCH=OFF >/dev/null
+  ninja -C build-asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit --timeout 900
+fi

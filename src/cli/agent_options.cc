@@ -1,0 +1,40 @@
+#include "cli/agent_options.h"
+
+namespace exidx::cli {
+
+void AddAgentOptions(CLI::App& command, AgentOptions& options) {
+  command.add_option("--tags-file", options.tags_file,
+                     "JSON object {\"<stateMachineArn>\": {\"<key>\": \"<value>\"}} with the state machines' "
+                     "tags, for machines without AWS access; a state machine missing from it has no tags")
+      ->envname("EXIDX_TAGS_FILE");
+  command.add_flag("--index-all", options.index_all,
+                   "Index every execution, agent or not (agentName: the AgentName tag if known, else the "
+                   "state machine's name)")
+      ->envname("EXIDX_INDEX_ALL");
+  command.add_option("--agent-tags", options.agent_tags, "Tags a state machine needs, all of them, to be an agent")
+      ->capture_default_str()
+      ->envname("EXIDX_AGENT_TAGS");
+}
+
+Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clock) {
+  AgentRule rule;
+  rule.index_all = options.index_all;
+  auto required = ParseAgentTags(options.agent_tags);
+  if (!required) return std::unexpected(required.error());
+  rule.required_tags = std::move(*required);
+
+  AgentSetup setup;
+  if (!options.tags_file.empty()) {
+    auto file = FileTagSource::Load(options.tags_file);
+    if (!file) return std::unexpected(file.error());
+    setup.tags = std::move(*file);
+  } else if (!options.index_all) {
+    return Fail(ErrorCode::kInvalidParameter,
+                "no tag source: give --tags-file PATH, or --index-all to index every execution "
+                "(reading tags from Step Functions comes with the AWS build)");
+  }
+  setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), std::move(rule), clock);
+  return setup;
+}
+
+}  // namespace exidx::cli

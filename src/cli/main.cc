@@ -1,0 +1,43 @@
+// exidx: the Execution Index command line.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace exidx::cli {
+
+int ReportError(const Error& error) {
+  std::cerr << "exidx: " << error.message << '\n';
+  const bool bad_usage = error.code == ErrorCode::kInvalidParameter || error.code == ErrorCode::kInvalidToken;
+  return bad_usage ? 2 : 1;
+}
+
+}  // namespace exidx::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Execution Index: find AWS Step Functions executions by agent, status and start date, "
+      "newest first, a page at a time.",
+      "exidx"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "exidx 0.1.0");
+  int exit_status = 0;
+  exidx::cli::AddIngestCommand(app, exit_status);
+  exidx::cli::AddQueryCommand(app, exit_status);
+  exidx::cli::AddSimulateCommand(app, exit_status);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  return exit_status;
+}

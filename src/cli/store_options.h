@@ -1,0 +1,27 @@
+// --store and the options that say how to open it, shared by every command
+// that reads or writes the index.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error.h"
+#include "store/execution_store.h"
+
+namespace exidx::cli {
+
+struct StoreOptions {
+  std::string store = "./exidx-data";  // A directory, or dynamodb://TABLE.
+  bool relaxed_durability = false;
+};
+
+// `with_durability`: the command writes, so --relaxed-durability applies.
+void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durability);
+
+// Opens the store named by --store. kInvalidParameter for a store URL of an
+// unknown kind; otherwise the store's own errors.
+Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options);
+
+}  // namespace exidx::cli

@@ -1,0 +1,119 @@
+#include "indexer/agent_resolver.h"
+
+#include <fmt/format.h>
+
+#include <cassert>
+
+namespace exidx {
+namespace {
+
+constexpr std::string_view kStateMachineMarker = ":stateMachine:";
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+Result<Tags> ParseAgentTags(std::string_view text) {
+  Tags tags;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string_view pair = Trim(text.substr(start, end - start));
+    const std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return Fail(ErrorCode::kInvalidParameter,
+                  "--agent-tags: expected KEY=VALUE[,KEY=VALUE...], got " + Quoted(text));
+    }
+    tags[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+    start = end + 1;
+  }
+  return tags;
+}
+
+std::string StateMachineName(std::string_view arn) {
+  const std::size_t marker = arn.find(kStateMachineMarker);
+  std::string_view name = marker == std::string_view::npos ? arn : arn.substr(marker + kStateMachineMarker.size());
+  return std::string(name.substr(0, name.find(':')));
+}
+
+std::string UnqualifiedStateMachineArn(std::string_view arn) {
+  const std::size_t marker = arn.find(kStateMachineMarker);
+  if (marker == std::string_view::npos) return std::string(arn);
+  const std::size_t name_start = marker + kStateMachineMarker.size();
+  return std::string(arn.substr(0, arn.find(':', name_start)));
+}
+
+std::optional<std::string> ClassifyAgent(const AgentRule& rule, std::string_view state_machine_arn,
+                                         const Tags& tags) {
+  if (!rule.index_all) {
+    for (const auto& [key, value] : rule.required_tags) {
+      auto it = tags.find(key);
+      if (it == tags.end() || it->second != value) return std::nullopt;
+    }
+  }
+  if (auto it = tags.find("AgentName"); it != tags.end() && !it->second.empty()) return it->second;
+  return StateMachineName(state_machine_arn);
+}
+
+AgentResolver::AgentResolver(TagSource* source, AgentRule rule, const Clock& clock, AgentResolverOptions options)
+    : source_(source), rule_(std::move(rule)), clock_(clock), options_(options) {
+  assert(source_ != nullptr || rule_.index_all);
+}
+
+Result<std::optional<std::string>> AgentResolver::AgentNameOf(std::string_view state_machine_arn) {
+  if (source_ == nullptr) return StateMachineName(state_machine_arn);
+  const std::string arn = UnqualifiedStateMachineArn(state_machine_arn);
+  std::promise<Result<Decision>> promise;
+  std::shared_future<Result<Decision>> theirs;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = entries_.find(arn); it != entries_.end() && it->second.expires_at > clock_.NowMillis()) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return it->second.decision;
+    }
+    if (auto it = in_flight_.find(arn); it != in_flight_.end()) {
+      theirs = it->second;  // Someone is asking the source right now: share the answer.
+    } else {
+      in_flight_.emplace(arn, promise.get_future().share());
+    }
+  }
+  if (theirs.valid()) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    return theirs.get();
+  }
+  Result<Decision> result = Lookup(arn);
+  {
+    std::lock_guard lock(mu_);
+    in_flight_.erase(arn);
+    if (result) {
+      const std::int64_t ttl = result->has_value() ? options_.agent_ttl_millis : options_.non_agent_ttl_millis;
+      entries_[arn] = Entry{*result, clock_.NowMillis() + ttl};
+    }
+  }
+  promise.set_value(result);
+  return result;
+}
+
+Result<std::optional<std::string>> AgentResolver::Lookup(const std::string& arn) {
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  auto tags = source_->TagsOf(arn);
+  if (!tags) {
+    failures_.fetch_add(1, std::memory_order_relaxed);
+    return Fail(tags.error().code, fmt::format("tags of {}: {}", arn, tags.error().message));
+  }
+  return ClassifyAgent(rule_, arn, *tags);
+}
+
+AgentCacheStats AgentResolver::Stats() const {
+  return AgentCacheStats{
+      .hits = hits_.load(std::memory_order_relaxed),
+      .misses = misses_.load(std::memory_order_relaxed),
+      .failures = failures_.load(std::memory_order_relaxed),
+  };
+}
+
+}  // namespace exidx

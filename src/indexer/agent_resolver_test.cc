@@ -1,0 +1,144 @@
+#include "indexer/agent_resolver.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "support/fake_clock.h"
+
+namespace exidx {
+namespace {
+
+using testing::FakeClock;
+
+const std::string kAgentArn = "arn:aws:states:us-west-2:1:stateMachine:sql-agent-prod";
+const std::string kPlainArn = "arn:aws:states:us-west-2:1:stateMachine:nightly-etl";
+const Tags kAgentTags = {{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}, {"AgentName", "sql-agent"}};
+
+// Answers from a map, counts calls, can fail or stall on demand.
+class ScriptedTagSource final : public TagSource {
+ public:
+  Result<Tags> TagsOf(const std::string& arn) override {
+    calls++;
+    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    if (fail) return Fail(ErrorCode::kUnavailable, "ThrottlingException: Rate exceeded");
+    auto it = tags.find(arn);
+    return it == tags.end() ? Tags{} : it->second;
+  }
+
+  std::map<std::string, Tags> tags = {{kAgentArn, kAgentTags}, {kPlainArn, {{"Team", "data"}}}};
+  std::atomic<int> calls{0};
+  std::atomic<bool> fail{false};
+  int delay_ms = 0;
+};
+
+TEST(ParseAgentTags, PairsAndErrors) {
+  auto tags = ParseAgentTags("Type=Agent, Application=StepFunctionsAgent");
+  ASSERT_TRUE(tags);
+  EXPECT_EQ(*tags, (Tags{{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}}));
+  EXPECT_EQ(ParseAgentTags("Empty=")->at("Empty"), "");
+  EXPECT_FALSE(ParseAgentTags("Type"));
+  EXPECT_FALSE(ParseAgentTags("=x"));
+  EXPECT_FALSE(ParseAgentTags("a=b,,c=d"));
+}
+
+TEST(StateMachineName, StripsQualifiers) {
+  EXPECT_EQ(StateMachineName(kAgentArn), "sql-agent-prod");
+  EXPECT_EQ(StateMachineName(kAgentArn + ":3"), "sql-agent-prod");
+  EXPECT_EQ(UnqualifiedStateMachineArn(kAgentArn + ":prod-alias"), kAgentArn);
+  EXPECT_EQ(UnqualifiedStateMachineArn(kAgentArn), kAgentArn);
+}
+
+TEST(ClassifyAgent, RequiresAllTagsAndPrefersAgentName) {
+  AgentRule rule;
+  EXPECT_EQ(ClassifyAgent(rule, kAgentArn, kAgentTags), "sql-agent");
+  Tags no_name = kAgentTags;
+  no_name.erase("AgentName");
+  EXPECT_EQ(ClassifyAgent(rule, kAgentArn, no_name), "sql-agent-prod");
+  Tags partial = {{"Type", "Agent"}};
+  EXPECT_EQ(ClassifyAgent(rule, kAgentArn, partial), std::nullopt);
+  Tags wrong = kAgentTags;
+  wrong["Type"] = "Workflow";
+  EXPECT_EQ(ClassifyAgent(rule, kAgentArn, wrong), std::nullopt);
+  EXPECT_EQ(ClassifyAgent(AgentRule{.index_all = true}, kPlainArn, {}), "nightly-etl");
+}
+
+TEST(AgentResolver, CachesPositiveAndNegativeWithTtl) {
+  ScriptedTagSource source;
+  FakeClock clock;
+  AgentResolver resolver(&source, AgentRule{}, clock, {.agent_ttl_millis = 1000, .non_agent_ttl_millis = 500});
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent");
+    EXPECT_EQ(resolver.AgentNameOf(kPlainArn).value(), std::nullopt);
+  }
+  EXPECT_EQ(source.calls, 2);
+  EXPECT_EQ(resolver.Stats().hits, 8u);
+  EXPECT_EQ(resolver.Stats().misses, 2u);
+  clock.Advance(600);  // Negative entry expired, positive not.
+  EXPECT_EQ(resolver.AgentNameOf(kPlainArn).value(), std::nullopt);
+  EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent");
+  EXPECT_EQ(source.calls, 3);
+  clock.Advance(500);
+  EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent");
+  EXPECT_EQ(source.calls, 4);
+}
+
+TEST(AgentResolver, VersionArnsShareTheCacheEntry) {
+  ScriptedTagSource source;
+  FakeClock clock;
+  AgentResolver resolver(&source, AgentRule{}, clock);
+  EXPECT_EQ(resolver.AgentNameOf(kAgentArn + ":7").value(), "sql-agent");
+  EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent");
+  EXPECT_EQ(source.calls, 1);
+}
+
+TEST(AgentResolver, FailedLookupFailsAndIsNotCached) {
+  ScriptedTagSource source;
+  FakeClock clock;
+  AgentResolver resolver(&source, AgentRule{}, clock);
+  source.fail = true;
+  auto result = resolver.AgentNameOf(kAgentArn);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(result.error().message.find(kAgentArn), std::string::npos);
+  EXPECT_EQ(resolver.Stats().failures, 1u);
+  source.fail = false;
+  EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent");
+}
+
+TEST(AgentResolver, OneLookupInFlightPerArn) {
+  ScriptedTagSource source;
+  source.delay_ms = 100;
+  FakeClock clock;
+  AgentResolver resolver(&source, AgentRule{}, clock);
+  std::vector<std::thread> threads;
+  std::atomic<int> agreed{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto name = resolver.AgentNameOf(kAgentArn);
+      if (name && *name == "sql-agent") agreed++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(agreed, 8);
+  EXPECT_EQ(source.calls, 1);
+}
+
+TEST(AgentResolver, IndexAllWithoutSourceUsesName) {
+  FakeClock clock;
+  AgentResolver resolver(nullptr, AgentRule{.index_all = true}, clock);
+  EXPECT_EQ(resolver.AgentNameOf(kPlainArn).value(), "nightly-etl");
+}
+
+TEST(AgentResolver, IndexAllWithSourceStillReadsAgentName) {
+  ScriptedTagSource source;
+  FakeClock clock;
+  AgentResolver resolver(&source, AgentRule{.index_all = true}, clock);
+  EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent");
+  EXPECT_EQ(resolver.AgentNameOf(kPlainArn).value(), "nightly-etl");
+}
+
+}  // namespace
+}  // namespace exidx

@@ -1,0 +1,167 @@
+// End-to-end tests of the exidx binary: simulate -> ingest -> query, the
+// command-line contract (CONTRACT.md section 9) and its exit statuses.
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/process.h"
+
+namespace exidx {
+namespace {
+
+namespace json = boost::json;
+using testing::ProcessResult;
+using testing::ReadFile;
+using testing::RunProcess;
+using testing::TempDir;
+using testing::WriteFile;
+
+const std::string kExidx = EXIDX_BINARY_DIR "/src/cli/exidx";
+const std::string kSamples = EXIDX_SOURCE_DIR "/../shared/samples/sfn-status-change-events.ndjson";
+
+constexpr std::string_view kSampleTags = R"({
+  "arn:aws:states:us-west-2:123456789012:stateMachine:sql-agent-prod":
+    {"Type": "Agent", "Application": "StepFunctionsAgent", "AgentName": "sql-agent"},
+  "arn:aws:states:us-west-2:123456789012:stateMachine:research-agent-prod":
+    {"Type": "Agent", "Application": "StepFunctionsAgent"}
+})";
+
+class CliTest : public ::testing::Test {
+ protected:
+  ProcessResult Exidx(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), kExidx);
+    return RunProcess(args, input);
+  }
+
+  std::string Store() const { return dir_.File("store"); }
+
+  TempDir dir_;
+};
+
+TEST_F(CliTest, IngestSamplesThenQueryJsonMatchesContract) {
+  WriteFile(dir_.File("tags.json"), std::string(kSampleTags));
+  auto ingest = Exidx({"ingest", kSamples, "--store", Store(), "--tags-file", dir_.File("tags.json")});
+  ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
+  auto counts = json::parse(ingest.out);
+  EXPECT_EQ(counts, json::parse(R"({"received":5,"indexed":4,"unchanged":0,"skipped":1})"));
+
+  auto query = Exidx({"query", "--store", Store(), "--format", "json"});
+  ASSERT_EQ(query.exit_status, 0) << query.err;
+  auto page = json::parse(query.out).as_object();
+  const auto& executions = page.at("executions").as_array();
+  ASSERT_EQ(executions.size(), 2u);
+  // Newest first: the research agent's execution started later; the redrive reopened it.
+  const auto& research = executions[0].as_object();
+  EXPECT_EQ(research.at("agentName").as_string(), "research-agent-prod");
+  EXPECT_EQ(research.at("status").as_string(), "RUNNING");
+  EXPECT_EQ(research.at("redriveCount").as_int64(), 1);
+  EXPECT_FALSE(research.contains("stopDate"));
+  const auto& sql = executions[1].as_object();
+  EXPECT_EQ(sql.at("agentName").as_string(), "sql-agent");
+  EXPECT_EQ(sql.at("status").as_string(), "SUCCEEDED");
+  EXPECT_EQ(sql.at("startDate").as_string(), "2025-09-29T10:00:00.123Z");
+  EXPECT_EQ(sql.at("stopDate").as_string(), "2025-09-29T10:00:14.468Z");
+  EXPECT_DOUBLE_EQ(sql.at("durationSeconds").to_number<double>(), 14.345);
+  EXPECT_TRUE(page.at("nextToken").is_null());
+  EXPECT_FALSE(page.at("hasMore").as_bool());
+  EXPECT_EQ(page.at("totalCount").as_int64(), 2);
+  EXPECT_TRUE(page.at("metadata").at("fromIndex").as_bool());
+}
+
+TEST_F(CliTest, LateRunningAfterSucceededDoesNotRegress) {
+  WriteFile(dir_.File("tags.json"), std::string(kSampleTags));
+  const std::string samples = ReadFile(kSamples);
+  const std::string running = samples.substr(0, samples.find('\n') + 1);
+  ASSERT_EQ(Exidx({"ingest", kSamples, "--store", Store(), "--tags-file", dir_.File("tags.json")}).exit_status, 0);
+  auto late = Exidx({"ingest", "-", "--store", Store(), "--tags-file", dir_.File("tags.json")}, running);
+  ASSERT_EQ(late.exit_status, 0) << late.err;
+  EXPECT_EQ(json::parse(late.out).at("unchanged").as_int64(), 1);
+  auto query = Exidx({"query", "--store", Store(), "--agent", "sql-agent", "--format", "json"});
+  EXPECT_EQ(json::parse(query.out).at("executions").at(0).at("status").as_string(), "SUCCEEDED");
+}
+
+TEST_F(CliTest, SimulateIngestAndWalkPagesAcrossProcesses) {
+  auto simulate = Exidx({"simulate", "--executions", "3000", "--seed", "3", "--end", "2025-10-01",
+                         "--output", dir_.File("events.ndjson"), "--tags-out", dir_.File("tags.json")});
+  ASSERT_EQ(simulate.exit_status, 0) << simulate.err;
+  auto ingest = Exidx({"ingest", dir_.File("events.ndjson"), "--store", Store(), "--tags-file",
+                       dir_.File("tags.json"), "--relaxed-durability"});
+  ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
+  const auto counts = json::parse(ingest.out);
+  EXPECT_GT(counts.at("indexed").as_int64(), 2000);
+  EXPECT_GT(counts.at("skipped").as_int64(), 0) << "non-agent executions are skipped";
+
+  // Every agent's executions, walked page by page, each page from a new process.
+  std::set<std::string> seen;
+  std::optional<std::string> token;
+  int pages = 0;
+  do {
+    std::vector<std::string> args = {"query", "--store", Store(), "--format", "json", "--limit", "400",
+                                     "--from", "2025-09-01", "--to", "2025-10-01"};
+    if (token) args.insert(args.end(), {"--next-token", *token});
+    auto query = Exidx(args);
+    ASSERT_EQ(query.exit_status, 0) << query.err;
+    auto page = json::parse(query.out).as_object();
+    for (const auto& e : page.at("executions").as_array()) {
+      EXPECT_TRUE(seen.insert(std::string(e.at("executionArn").as_string())).second) << "duplicate row";
+    }
+    token = page.at("nextToken").is_null() ? std::nullopt
+                                           : std::optional(std::string(page.at("nextToken").as_string()));
+    EXPECT_EQ(page.at("hasMore").as_bool(), token.has_value());
+    ++pages;
+  } while (token);
+  EXPECT_GT(pages, 3);
+  EXPECT_GT(seen.size(), 1500u);
+}
+
+TEST_F(CliTest, TableAndCsvFormats) {
+  WriteFile(dir_.File("tags.json"), std::string(kSampleTags));
+  ASSERT_EQ(Exidx({"ingest", kSamples, "--store", Store(), "--tags-file", dir_.File("tags.json")}).exit_status, 0);
+  auto table = Exidx({"query", "--store", Store()});
+  ASSERT_EQ(table.exit_status, 0) << table.err;
+  EXPECT_NE(table.out.find("startDate"), std::string::npos);
+  EXPECT_NE(table.out.find("sql-agent"), std::string::npos);
+  EXPECT_NE(table.out.find("14.345s"), std::string::npos);
+  auto csv = Exidx({"query", "--store", Store(), "--format", "csv", "--order", "asc"});
+  ASSERT_EQ(csv.exit_status, 0) << csv.err;
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\r')), "startDate,agentName,status,duration,name,error,executionArn");
+  EXPECT_NE(csv.out.find("\r\n2025-09-29T10:00:00.123Z,sql-agent,SUCCEEDED,14.345s,"), std::string::npos);
+}
+
+TEST_F(CliTest, BadUsageExitsTwoWithTheContractMessage) {
+  auto bad_date = Exidx({"query", "--store", Store(), "--from", "yesterday"});
+  EXPECT_EQ(bad_date.exit_status, 2);
+  EXPECT_NE(bad_date.err.find("startDateFrom: expected RFC 3339 timestamp or YYYY-MM-DD, got 'yesterday'"),
+            std::string::npos)
+      << bad_date.err;
+  EXPECT_EQ(Exidx({"query", "--store", Store(), "--limit", "0"}).exit_status, 2);
+  EXPECT_EQ(Exidx({"query", "--store", Store(), "--next-token", "forged"}).exit_status, 2);
+  EXPECT_EQ(Exidx({"query", "--no-such-flag"}).exit_status, 2);
+  EXPECT_EQ(Exidx({}).exit_status, 2);
+  EXPECT_EQ(Exidx({"ingest", kSamples, "--store", Store()}).exit_status, 2) << "no tag source given";
+}
+
+TEST_F(CliTest, InvalidEventFailsNamingItAndAppliesNothingOfItsBatch) {
+  const std::string samples = ReadFile(kSamples);
+  std::string broken = samples;
+  broken.replace(broken.find("\"SUCCEEDED\""), 11, "\"FINISHED\"");
+  auto ingest = Exidx({"ingest", "-", "--store", Store(), "--index-all"}, broken);
+  EXPECT_EQ(ingest.exit_status, 1);
+  EXPECT_NE(ingest.err.find("event 2 (id 'a8b2c3d4-1111-2222-3333-444455556666'): detail.status"),
+            std::string::npos)
+      << ingest.err;
+  auto query = Exidx({"query", "--store", Store(), "--format", "json"});
+  EXPECT_EQ(json::parse(query.out).at("executions").as_array().size(), 0u);
+}
+
+TEST_F(CliTest, HelpForEverySubcommand) {
+  for (const char* sub : {"ingest", "query", "simulate"}) {
+    auto help = Exidx({sub, "--help"});
+    EXPECT_EQ(help.exit_status, 0);
+    EXPECT_NE(help.out.find("--"), std::string::npos) << sub;
+  }
+}
+
+}  // namespace
+}  // namespace exidx

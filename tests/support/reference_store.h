@@ -1,0 +1,32 @@
+// ReferenceStore: a brute-force ExecutionStore for tests. It keeps every record
+// in a map and answers Scan by filtering and sorting all of them, so that its
+// answers are obviously right; the real stores are checked against it.
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "store/execution_store.h"
+
+namespace exidx::testing {
+
+class ReferenceStore final : public ExecutionStore {
+ public:
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) override;
+  Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) override;
+  Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
+  Result<std::string> PageTokenSecret() override { return std::string(32, 's'); }
+
+  // Every record matching `filter`, in `order`: the whole answer of a query.
+  std::vector<ExecutionRecord> All(const ExecutionFilter& filter, SortOrder order);
+
+  // When set, Apply fails with this error and changes nothing.
+  void FailApplyWith(std::optional<Error> error) { fail_apply_ = std::move(error); }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, ExecutionRecord, std::less<>> records_;
+  std::optional<Error> fail_apply_;
+};
+
+}  // namespace exidx::testing
