@@ -1,0 +1,77 @@
+#include "aws/service_endpoint.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "aws/http_client.h"
+#include "aws/shared_config.h"
+
+namespace exidx::aws {
+namespace {
+
+constexpr ServiceNames kDynamoDb = {"AWS_ENDPOINT_URL_DYNAMODB", "dynamodb", "dynamodb"};
+constexpr ServiceNames kStepFunctions = {"AWS_ENDPOINT_URL_SFN", "states", "states"};
+
+Result<std::string> CheckRegion(std::string region, std::string_view from) {
+  const bool valid =
+      !region.empty() && region.front() != '-' && region.back() != '-' &&
+      std::ranges::all_of(region, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  if (!valid) {
+    return Fail(ErrorCode::kInternal, std::string(from) + " " + Quoted(region) + " is not an AWS region name");
+  }
+  return region;
+}
+
+Result<std::string> CheckEndpoint(std::string url, std::string_view from) {
+  const bool http = url.starts_with("http://") || url.starts_with("https://");
+  if (!http || url.find_first_of(" \t\r\n") != std::string::npos) {
+    return Fail(ErrorCode::kInternal, std::string(from) + " " + Quoted(url) + " is not an http(s) URL");
+  }
+  while (url.ends_with('/')) url.pop_back();
+  return url;
+}
+
+}  // namespace
+
+const ServiceNames& NamesOf(AwsService service) {
+  switch (service) {
+    case AwsService::kDynamoDb: return kDynamoDb;
+    case AwsService::kStepFunctions: return kStepFunctions;
+  }
+  return kDynamoDb;
+}
+
+Result<std::string> ResolveRegion(const Environment& env) {
+  for (std::string_view variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    if (std::optional<std::string> region = GetSetting(env, variable)) return CheckRegion(*region, variable);
+  }
+  const std::string profile = ProfileName(env);
+  if (std::optional<std::string> path = ConfigFilePath(env)) {
+    Result<std::optional<ProfileSettings>> settings = ReadProfile(*path, SharedFileKind::kConfig, profile);
+    if (!settings) return std::unexpected(settings.error());
+    if (*settings) {
+      auto it = (*settings)->find("region");
+      if (it != (*settings)->end() && !it->second.empty()) {
+        return CheckRegion(it->second, "region of profile " + Quoted(profile));
+      }
+    }
+  }
+  return Fail(ErrorCode::kInternal, "no AWS region: set AWS_REGION, AWS_DEFAULT_REGION or region in profile " +
+                                        Quoted(profile) + " of the AWS config file");
+}
+
+Result<std::string> ResolveEndpoint(const Environment& env, AwsService service, std::string_view region) {
+  const ServiceNames& names = NamesOf(service);
+  std::optional<std::string> ignore = GetSetting(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  if (!(ignore && EqualsIgnoreCase(*ignore, "true"))) {
+    for (std::string_view variable : {names.endpoint_variable, std::string_view("AWS_ENDPOINT_URL")}) {
+      if (std::optional<std::string> url = GetSetting(env, variable)) return CheckEndpoint(*url, variable);
+    }
+  }
+  Result<std::string> checked = CheckRegion(std::string(region), "region");
+  if (!checked) return checked;
+  const std::string_view domain = region.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return "https://" + std::string(names.endpoint_prefix) + "." + *checked + "." + std::string(domain);
+}
+
+}  // namespace exidx::aws

@@ -1,0 +1,71 @@
+#include "aws/service_endpoint.h"
+
+#include <gtest/gtest.h>
+
+#include "aws/temp_dir.h"
+
+namespace exidx::aws {
+namespace {
+
+using testing::TempDir;
+
+TEST(ResolveRegion, AwsRegionThenAwsDefaultRegion) {
+  EXPECT_EQ(ResolveRegion(MapEnvironment({{"AWS_REGION", "eu-west-1"}, {"AWS_DEFAULT_REGION", "us-east-1"}})),
+            "eu-west-1");
+  EXPECT_EQ(ResolveRegion(MapEnvironment({{"AWS_REGION", ""}, {"AWS_DEFAULT_REGION", "us-east-1"}})), "us-east-1");
+}
+
+TEST(ResolveRegion, ThenTheProfilesRegionInTheConfigFile) {
+  TempDir dir;
+  const std::string config =
+      dir.Write("config", "[default]\nregion = us-west-2\n[profile prod]\nregion = eu-north-1\n");
+  EXPECT_EQ(ResolveRegion(MapEnvironment({{"AWS_CONFIG_FILE", config}})), "us-west-2");
+  EXPECT_EQ(ResolveRegion(MapEnvironment({{"AWS_CONFIG_FILE", config}, {"AWS_PROFILE", "prod"}})), "eu-north-1");
+  const std::string home = dir.path().string();
+  dir.Write(".aws/config", "[default]\nregion = ap-southeast-2\n");
+  EXPECT_EQ(ResolveRegion(MapEnvironment({{"HOME", home}})), "ap-southeast-2");
+}
+
+TEST(ResolveRegion, NoneOrInvalidIsAnError) {
+  Result<std::string> none = ResolveRegion(MapEnvironment({{"HOME", "/nonexistent"}}));
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().code, ErrorCode::kInternal);
+  EXPECT_FALSE(ResolveRegion(MapEnvironment({{"AWS_REGION", "evil.example.com/x"}})).has_value());
+  EXPECT_FALSE(ResolveRegion(MapEnvironment({{"AWS_REGION", "EU-WEST-1"}})).has_value());
+}
+
+TEST(ResolveEndpoint, ServiceVariableThenGlobalThenDefault) {
+  MapEnvironment env(
+      {{"AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:8000/"}, {"AWS_ENDPOINT_URL", "http://localhost:4566"}});
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDb, "us-east-1"), "http://localhost:8000");
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kStepFunctions, "us-east-1"), "http://localhost:4566");
+  EXPECT_EQ(ResolveEndpoint(MapEnvironment({{"AWS_ENDPOINT_URL_SFN", "https://sfn.local"}}), AwsService::kStepFunctions,
+                            "us-east-1"),
+            "https://sfn.local");
+  EXPECT_EQ(ResolveEndpoint(MapEnvironment(), AwsService::kDynamoDb, "eu-west-1"),
+            "https://dynamodb.eu-west-1.amazonaws.com");
+  EXPECT_EQ(ResolveEndpoint(MapEnvironment(), AwsService::kStepFunctions, "us-gov-west-1"),
+            "https://states.us-gov-west-1.amazonaws.com");
+  EXPECT_EQ(ResolveEndpoint(MapEnvironment(), AwsService::kStepFunctions, "cn-north-1"),
+            "https://states.cn-north-1.amazonaws.com.cn");
+}
+
+TEST(ResolveEndpoint, IgnoreConfiguredEndpointUrls) {
+  MapEnvironment env({{"AWS_ENDPOINT_URL", "http://localhost:4566"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}});
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDb, "eu-west-1"), "https://dynamodb.eu-west-1.amazonaws.com");
+}
+
+TEST(ResolveEndpoint, RejectsNonHttpUrlsAndBadRegions) {
+  EXPECT_FALSE(
+      ResolveEndpoint(MapEnvironment({{"AWS_ENDPOINT_URL", "localhost:8000"}}), AwsService::kDynamoDb, "us-east-1")
+          .has_value());
+  EXPECT_FALSE(ResolveEndpoint(MapEnvironment(), AwsService::kDynamoDb, "x.evil.com/").has_value());
+}
+
+TEST(NamesOf, SigningNames) {
+  EXPECT_EQ(NamesOf(AwsService::kDynamoDb).signing_name, "dynamodb");
+  EXPECT_EQ(NamesOf(AwsService::kStepFunctions).signing_name, "states");
+}
+
+}  // namespace
+}  // namespace exidx::aws
