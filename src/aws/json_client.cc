@@ -1,0 +1,156 @@
+#include "aws/json_client.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <random>
+#include <thread>
+
+#include "aws/curl_http_client.h"
+#include "aws/sigv4.h"
+
+namespace exidx::aws {
+namespace {
+
+std::string_view ServiceLabel(AwsService service) { return NamesOf(service).endpoint_prefix; }
+
+// Reads `__type` (e.g. "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException")
+// and `message` (DynamoDB) or `Message` (some others) from an error body.
+ServiceError ParseServiceError(const HttpResponse& response) {
+  ServiceError error;
+  error.http_status = response.status;
+  boost::system::error_code ec;
+  const boost::json::value body = boost::json::parse(response.body, ec);
+  if (!ec && body.is_object()) {
+    const auto& object = body.get_object();
+    if (const auto* type = object.if_contains("__type"); type && type->is_string()) {
+      std::string_view text = type->get_string();
+      if (const auto hash = text.rfind('#'); hash != std::string_view::npos) text.remove_prefix(hash + 1);
+      error.type = std::string(text);
+    }
+    for (const char* key : {"message", "Message"}) {
+      if (const auto* message = object.if_contains(key); message && message->is_string()) {
+        error.message = std::string(message->get_string());
+        break;
+      }
+    }
+  }
+  if (error.type.empty()) {
+    // Some answers carry the type only in a header (x-amzn-ErrorType: Type:http://...).
+    if (auto header = HeaderValue(response.headers, "x-amzn-ErrorType")) {
+      std::string_view text = *header;
+      text = text.substr(0, text.find(':'));
+      error.type = std::string(text);
+    }
+  }
+  if (error.message.size() > 300) error.message.resize(300);
+  return error;
+}
+
+bool IsRetryable(const ServiceError& error) {
+  return error.http_status >= 500 || error.http_status == 429 || IsThrottlingError(error.type);
+}
+
+}  // namespace
+
+bool IsThrottlingError(std::string_view type) {
+  static constexpr std::array<std::string_view, 10> kThrottling = {
+      "ThrottlingException",    "Throttling",          "ThrottledException",
+      "RequestThrottledException", "RequestThrottled",  "TooManyRequestsException",
+      "ProvisionedThroughputExceededException", "RequestLimitExceeded", "SlowDown",
+      "TransactionInProgressException",
+  };
+  return std::find(kThrottling.begin(), kThrottling.end(), type) != kThrottling.end();
+}
+
+std::shared_ptr<AwsContext> AwsContext::Default(const Environment& env) {
+  static const SystemClock clock;
+  auto http = std::make_unique<CurlHttpClient>();
+  auto credentials = std::make_unique<DefaultCredentialsChain>(env, *http, clock);
+  return std::make_shared<AwsContext>(env, std::move(http), std::move(credentials), clock);
+}
+
+Result<std::unique_ptr<JsonClient>> JsonClient::Create(std::shared_ptr<AwsContext> context, AwsService service,
+                                                       std::string target_prefix, JsonClientOptions options) {
+  auto region = ResolveRegion(context->env());
+  if (!region) return std::unexpected(region.error());
+  auto endpoint = ResolveEndpoint(context->env(), service, *region);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  return std::make_unique<JsonClient>(std::move(context), service, std::move(target_prefix), std::move(*region),
+                                      std::move(*endpoint), options);
+}
+
+JsonClient::JsonClient(std::shared_ptr<AwsContext> context, AwsService service, std::string target_prefix,
+                       std::string region, std::string endpoint, JsonClientOptions options)
+    : context_(std::move(context)),
+      service_(service),
+      target_prefix_(std::move(target_prefix)),
+      region_(std::move(region)),
+      endpoint_(std::move(endpoint)),
+      options_(options) {}
+
+JsonClientStats JsonClient::Stats() const {
+  return JsonClientStats{.calls = calls_.load(), .requests = requests_.load(), .retries = retries_.load()};
+}
+
+std::chrono::milliseconds JsonClient::RetryDelay(int retry) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto base = options_.retry_base.count();
+  const auto ceiling = std::min<std::int64_t>(options_.retry_cap.count(), base << std::min(retry - 1, 20));
+  if (ceiling <= 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, ceiling)(rng));
+}
+
+Result<std::string> JsonClient::Call(std::string_view operation, std::string_view request_json,
+                                     ServiceError* service_error) {
+  ++calls_;
+  const std::string what = std::string(ServiceLabel(service_)) + " " + std::string(operation);
+  Error last{ErrorCode::kUnavailable, what + ": no attempt made"};
+  for (int attempt = 1; attempt <= std::max(1, options_.max_attempts); ++attempt) {
+    if (attempt > 1) {
+      ++retries_;
+      std::this_thread::sleep_for(RetryDelay(attempt - 1));
+    }
+    if (service_error) *service_error = ServiceError{};
+    auto credentials = context_->credentials().Get();
+    if (!credentials) return std::unexpected(credentials.error());
+
+    HttpRequest request;
+    request.method = "POST";
+    request.url = endpoint_ + "/";
+    request.headers = {
+        {"Content-Type", "application/x-amz-json-1.0"},
+        {"X-Amz-Target", target_prefix_ + "." + std::string(operation)},
+    };
+    request.body = std::string(request_json);
+    request.timeout = options_.timeout;
+    auto signature = SignRequest(request, *credentials,
+                                 SigningParams{.region = region_,
+                                               .service = NamesOf(service_).signing_name,
+                                               .time = context_->clock().NowMillis()});
+    if (!signature) return std::unexpected(Error{signature.error().code, what + ": " + signature.error().message});
+
+    ++requests_;
+    auto response = context_->http().Send(request);
+    if (!response) {
+      last = Error{response.error().code, what + ": " + response.error().message};
+      if (response.error().code != ErrorCode::kUnavailable) return std::unexpected(last);
+      continue;
+    }
+    if (response->status >= 200 && response->status < 300) return std::move(response->body);
+
+    ServiceError error = ParseServiceError(*response);
+    const bool retryable = IsRetryable(error);
+    std::string message = what + ": " + (error.type.empty() ? "error" : error.type) + " (HTTP " +
+                          std::to_string(error.http_status) + ")";
+    if (!error.message.empty()) message += ": " + error.message;
+    last = Error{retryable ? ErrorCode::kUnavailable : ErrorCode::kInternal, std::move(message)};
+    if (service_error) *service_error = std::move(error);
+    if (!retryable) return std::unexpected(last);
+  }
+  last.message += " (after " + std::to_string(std::max(1, options_.max_attempts)) + " attempts)";
+  return std::unexpected(last);
+}
+
+}  // namespace exidx::aws
