@@ -2,6 +2,7 @@
 // RocksDbStore (embedded) and, on AWS, DynamoDbStore. Callers see only this.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,29 @@ namespace exidx {
 enum class ApplyOutcome {
   kIndexed,    // The candidate replaced the stored record (or was the first).
   kUnchanged,  // The stored record's version was equal or greater.
+};
+
+// One change in a store's change feed: the record as a change left it.
+struct RecordChange {
+  std::uint64_t sequence = 0;  // Increases with every change; never reused.
+  ExecutionRecord record;
+};
+
+// What ReadChanges found after a sequence number.
+struct ChangeRange {
+  std::vector<RecordChange> changes;  // In sequence order.
+  // True when changes after the requested sequence were already trimmed from
+  // the (bounded) feed: the reader missed some and must start over.
+  bool missed = false;
+  std::uint64_t latest = 0;  // The newest sequence number in the feed (0: none yet).
+};
+
+// An agent and how many executions the index holds for it.
+struct AgentSummary {
+  std::string agent_name;
+  std::uint64_t executions = 0;
+
+  bool operator==(const AgentSummary&) const = default;
 };
 
 // Thread-safe: every method may be called from several threads at once.
@@ -45,6 +69,23 @@ class ExecutionStore {
   // with the store and kept with it, so that tokens survive a restart and are
   // shared by every server on the same store.
   virtual Result<std::string> PageTokenSecret() = 0;
+
+  // The change feed: up to `limit` changes with sequence > `after`, oldest
+  // first. A store keeps a bounded number of recent changes; a reader that
+  // asks for older ones gets missed = true. Each Apply that changes records
+  // appends one change per changed record, atomically with the change itself.
+  // Stores without a feed answer kUnavailable.
+  virtual Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t limit) {
+    (void)after;
+    (void)limit;
+    return Fail(ErrorCode::kUnavailable, "this store keeps no change feed");
+  }
+
+  // Every agent with at least one indexed execution, by name, with its count.
+  // Stores that cannot answer without a scan answer kUnavailable.
+  virtual Result<std::vector<AgentSummary>> ListAgents() {
+    return Fail(ErrorCode::kUnavailable, "this store keeps no agent counts");
+  }
 };
 
 }  // namespace exidx

@@ -13,6 +13,7 @@ Result<std::vector<ApplyOutcome>> ReferenceStore::Apply(std::span<const Executio
     const ExecutionRecord* current = it == records_.end() ? nullptr : &it->second;
     if (Supersedes(candidate, current)) {
       records_[candidate.execution_arn] = candidate;
+      changes_.push_back(RecordChange{changes_.size() + 1, candidate});
       outcomes.push_back(ApplyOutcome::kIndexed);
     } else {
       outcomes.push_back(ApplyOutcome::kUnchanged);
@@ -49,6 +50,25 @@ Result<std::optional<ExecutionRecord>> ReferenceStore::Get(std::string_view exec
   auto it = records_.find(execution_arn);
   if (it == records_.end()) return std::nullopt;
   return it->second;
+}
+
+Result<ChangeRange> ReferenceStore::ReadChanges(std::uint64_t after, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  ChangeRange range;
+  range.latest = changes_.size();
+  for (std::size_t i = after; i < changes_.size() && range.changes.size() < limit; ++i) {
+    range.changes.push_back(changes_[i]);
+  }
+  return range;
+}
+
+Result<std::vector<AgentSummary>> ReferenceStore::ListAgents() {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::uint64_t> counts;
+  for (const auto& [arn, record] : records_) ++counts[record.agent_name];
+  std::vector<AgentSummary> out;
+  for (const auto& [name, n] : counts) out.push_back({name, n});
+  return out;
 }
 
 }  // namespace exidx::testing

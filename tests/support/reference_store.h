@@ -16,6 +16,8 @@ class ReferenceStore final : public ExecutionStore {
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) override;
   Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
   Result<std::string> PageTokenSecret() override { return std::string(32, 's'); }
+  Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t limit) override;
+  Result<std::vector<AgentSummary>> ListAgents() override;
 
   // Every record matching `filter`, in `order`: the whole answer of a query.
   std::vector<ExecutionRecord> All(const ExecutionFilter& filter, SortOrder order);
@@ -26,6 +28,7 @@ class ReferenceStore final : public ExecutionStore {
  private:
   std::mutex mu_;
   std::map<std::string, ExecutionRecord, std::less<>> records_;
+  std::vector<RecordChange> changes_;  // Every change, never trimmed.
   std::optional<Error> fail_apply_;
 };
 
