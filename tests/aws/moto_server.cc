@@ -49,7 +49,16 @@ std::string MotoServerPath() {
 
 }  // namespace
 
-MotoServer::MotoServer() {
+std::string MotoServer::DynalitePath() {
+  if (const char* path = std::getenv("EXIDX_DYNALITE")) return path;
+#ifdef EXIDX_BINARY_DIR
+  return std::string(EXIDX_BINARY_DIR) + "/dynalite/node_modules/.bin/dynalite";
+#else
+  return "dynalite";
+#endif
+}
+
+MotoServer::MotoServer(Kind kind) {
   env_.Set("AWS_REGION", "us-east-1");
   env_.Set("AWS_ACCESS_KEY_ID", "testing");
   env_.Set("AWS_SECRET_ACCESS_KEY", "testing-secret");
@@ -59,9 +68,10 @@ MotoServer::MotoServer() {
   for (int tries = 0; tries < 3 && pid_ <= 0; ++tries) {
     port_ = FreePort();
     if (port_ == 0) continue;
-    const std::string program = MotoServerPath();
+    const std::string program = kind == Kind::kMoto ? MotoServerPath() : DynalitePath();
     const std::string port = std::to_string(port_);
     std::vector<std::string> args = {program, "-H", "127.0.0.1", "-p", port};
+    if (kind == Kind::kDynalite) args = {program, "--host", "127.0.0.1", "--port", port};
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -87,7 +97,7 @@ MotoServer::MotoServer() {
         break;
       }
       HttpRequest request;
-      request.url = url() + "/moto-api/";
+      request.url = url() + (kind == Kind::kMoto ? "/moto-api/" : "/");
       request.timeout = std::chrono::milliseconds(500);
       auto response = http.Send(request);
       up = response.has_value();
@@ -120,6 +130,16 @@ void MotoServer::Stop() {
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+MotoServer& MotoServer::SharedDynalite() {
+  static MotoServer* server = new MotoServer(Kind::kDynalite);
+  static const bool registered = [] {
+    std::atexit([] { server->Stop(); });
+    return true;
+  }();
+  (void)registered;
+  return *server;
 }
 
 std::shared_ptr<AwsContext> MotoServer::Context() const { return AwsContext::Default(env_); }

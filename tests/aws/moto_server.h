@@ -16,7 +16,11 @@ namespace exidx::aws::testing {
 class MotoServer {
  public:
   // Starts moto_server and waits until it answers. Check ok() after.
-  MotoServer();
+  MotoServer() : MotoServer(Kind::kMoto) {}
+  enum class Kind { kMoto, kDynalite };
+  // kDynalite: npm's dynalite (a second DynamoDB implementation), from
+  // $EXIDX_DYNALITE or <build dir>/dynalite/node_modules/.bin/dynalite.
+  explicit MotoServer(Kind kind);
   ~MotoServer();  // Stops it.
   MotoServer(const MotoServer&) = delete;
   MotoServer& operator=(const MotoServer&) = delete;
@@ -37,6 +41,10 @@ class MotoServer {
 
   // One server for the whole test binary, started on first use.
   static MotoServer& Shared();
+  // The same for dynalite.
+  static MotoServer& SharedDynalite();
+  // Where dynalite is looked for, and whether it is there.
+  static std::string DynalitePath();
 
  private:
   pid_t pid_ = -1;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,8 @@ struct StoreFactory {
 };
 
 std::vector<StoreFactory> AllStoreFactories();
+
+// Test names print the factory's name, not its bytes.
+inline void PrintTo(const StoreFactory& factory, std::ostream* out) { *out << factory.name; }
 
 }  // namespace exidx

@@ -1,0 +1,696 @@
+#include "store/dynamodb/dynamodb_store.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <thread>
+
+#include "core/base64url.h"
+#include "core/page_token.h"
+
+namespace exidx {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kAgentDateIndex = "AgentDateIndex";
+constexpr std::string_view kStatusDateIndex = "StatusDateIndex";
+constexpr std::string_view kAgentStatusDateIndex = "AgentStatusDateIndex";
+constexpr std::string_view kAllDateIndex = "AllDateIndex";
+
+std::string Digits(std::uint64_t value, int width) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%0*llu", width, static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+// Signed to unsigned, order kept.
+std::uint64_t Biased(std::int64_t value) { return static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63); }
+
+std::string StartKey(EpochMillis start_date, std::string_view execution_arn) {
+  return FormatTimestamp(start_date) + "#" + std::string(execution_arn);
+}
+
+std::string AllShardValue(int shard) { return "all#" + std::to_string(shard); }
+
+json::object S(std::string_view value) { return json::object{{"S", value}}; }
+json::object N(std::string value) { return json::object{{"N", std::move(value)}}; }
+
+std::string FormatDuration(const ExecutionRecord& record) {
+  const EpochMillis millis = *record.stop_date - record.start_date;
+  const bool negative = millis < 0;
+  const std::uint64_t magnitude = negative ? static_cast<std::uint64_t>(-millis) : static_cast<std::uint64_t>(millis);
+  return (negative ? "-" : "") + std::to_string(magnitude / 1000) + "." + Digits(magnitude % 1000, 3);
+}
+
+json::object EncodeItem(const ExecutionRecord& r) {
+  json::object item{
+      {"executionArn", S(r.execution_arn)},
+      {"agentName", S(r.agent_name)},
+      {"stateMachineArn", S(r.state_machine_arn)},
+      {"executionName", S(r.execution_name)},
+      {"status", S(StatusName(r.status))},
+      {"startDate", S(FormatTimestamp(r.start_date))},
+      {"indexedAt", S(FormatTimestamp(r.indexed_at))},
+      {"version", S(VersionKey(r))},
+      {"startKey", S(StartKey(r.start_date, r.execution_arn))},
+      {"agentStatus", S(r.agent_name + "#" + std::string(StatusName(r.status)))},
+      {"allShard", S(AllShardValue(AllShardOf(r.execution_arn)))},
+  };
+  if (r.stop_date) {
+    item["stopDate"] = S(FormatTimestamp(*r.stop_date));
+    item["durationSeconds"] = N(FormatDuration(r));
+  }
+  if (r.redrive_count != 0) item["redriveCount"] = N(std::to_string(r.redrive_count));
+  // DynamoDB refuses empty strings only in key attributes; keep ours anyway.
+  if (r.error) item["error"] = S(*r.error);
+  if (r.cause) item["cause"] = S(*r.cause);
+  if (r.ttl) item["ttl"] = N(std::to_string(*r.ttl));
+  return item;
+}
+
+const json::string* StringAttribute(const json::object& item, std::string_view name) {
+  const auto* attribute = item.if_contains(name);
+  if (!attribute || !attribute->is_object()) return nullptr;
+  const auto* s = attribute->get_object().if_contains("S");
+  return s && s->is_string() ? &s->get_string() : nullptr;
+}
+
+std::optional<std::int64_t> NumberAttribute(const json::object& item, std::string_view name) {
+  const auto* attribute = item.if_contains(name);
+  if (!attribute || !attribute->is_object()) return std::nullopt;
+  const auto* n = attribute->get_object().if_contains("N");
+  if (!n || !n->is_string()) return std::nullopt;
+  try {
+    return std::stoll(std::string(n->get_string()));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+Result<ExecutionRecord> DecodeItem(const json::object& item) {
+  auto bad = [&item](std::string_view what) {
+    const auto* arn = StringAttribute(item, "executionArn");
+    return Fail(ErrorCode::kInternal, "dynamodb: item " + Quoted(arn ? std::string_view(*arn) : "?") + ": " +
+                                          std::string(what) + " missing or malformed");
+  };
+  ExecutionRecord r;
+  auto text = [&](std::string_view name, std::string& out) {
+    const auto* value = StringAttribute(item, name);
+    if (!value) return false;
+    out = std::string(*value);
+    return true;
+  };
+  std::string status, start, indexed;
+  if (!text("executionArn", r.execution_arn)) return bad("executionArn");
+  if (!text("agentName", r.agent_name)) return bad("agentName");
+  if (!text("stateMachineArn", r.state_machine_arn)) return bad("stateMachineArn");
+  if (!text("executionName", r.execution_name)) return bad("executionName");
+  if (!text("status", status)) return bad("status");
+  auto parsed_status = ParseStatus(status);
+  if (!parsed_status) return bad("status");
+  r.status = *parsed_status;
+  if (!text("startDate", start)) return bad("startDate");
+  auto start_date = ParseTimestamp(start);
+  if (!start_date) return bad("startDate");
+  r.start_date = *start_date;
+  if (text("indexedAt", indexed)) {
+    auto indexed_at = ParseTimestamp(indexed);
+    if (!indexed_at) return bad("indexedAt");
+    r.indexed_at = *indexed_at;
+  }
+  std::string value;
+  if (text("stopDate", value)) {
+    auto stop = ParseTimestamp(value);
+    if (!stop) return bad("stopDate");
+    r.stop_date = *stop;
+  }
+  r.redrive_count = NumberAttribute(item, "redriveCount").value_or(0);
+  if (text("error", value)) r.error = value;
+  if (text("cause", value)) r.cause = value;
+  r.ttl = NumberAttribute(item, "ttl");
+  return r;
+}
+
+Result<json::object> ParseObject(const std::string& body, std::string_view operation) {
+  boost::system::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec || !value.is_object()) {
+    return Fail(ErrorCode::kInternal, "dynamodb " + std::string(operation) + ": the answer is not a JSON object");
+  }
+  return std::move(value.get_object());
+}
+
+std::uint64_t CountField(const json::object& object, std::string_view name) {
+  const auto* value = object.if_contains(name);
+  if (value && value->is_int64()) return static_cast<std::uint64_t>(value->get_int64());
+  if (value && value->is_uint64()) return value->get_uint64();
+  return 0;
+}
+
+}  // namespace
+
+std::string VersionKey(const ExecutionRecord& record) {
+  const RecordVersion v = VersionOf(record);
+  return Digits(Biased(v.redrive_count), 20) + "." + std::to_string(v.phase) + "." +
+         Digits(Biased(v.stop_date), 20) + "." + Digits(static_cast<std::uint64_t>(v.status_rank), 2);
+}
+
+int AllShardOf(std::string_view execution_arn) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a: stable across builds and languages.
+  for (unsigned char c : execution_arn) hash = (hash ^ c) * 16777619u;
+  return static_cast<int>(hash % kAllShards);
+}
+
+// One partition of an index, read in exactly (startDate, executionArn) order
+// (or its reverse) within the request's date bounds and after its cursor.
+class DynamoDbStore::PartitionReader {
+ public:
+  struct Partition {
+    std::string_view index;
+    std::string_view key_attribute;
+    std::string key_value;
+    bool exact;  // Sort key startKey; else startDate, whose ties need sorting.
+    std::optional<ExecutionStatus> status_filter;
+  };
+
+  PartitionReader(DynamoDbStore& store, Partition partition, const ScanRequest& request, int batch)
+      : store_(store), partition_(std::move(partition)), request_(request), batch_(std::max(batch, 1)) {}
+
+  // The next record, or nullptr at the end. Valid until Pop. `need`: how many
+  // more records the caller may take at most, so that a refill reads no more.
+  Result<const ExecutionRecord*> Peek(std::size_t need) {
+    while (ready_.empty() && !done_) {
+      if (auto fetched = Fetch(need); !fetched) return std::unexpected(fetched.error());
+    }
+    return ready_.empty() ? nullptr : &ready_.front();
+  }
+
+  ExecutionRecord Pop() {
+    ExecutionRecord record = std::move(ready_.front());
+    ready_.pop_front();
+    return record;
+  }
+
+ private:
+  bool Ascending() const { return request_.order == SortOrder::kAsc; }
+
+  std::string LowBound() const {
+    if (partition_.exact) return FormatTimestamp(request_.filter.start_from) + "#";
+    std::string low = FormatTimestamp(request_.filter.start_from);
+    if (request_.after && Ascending()) low = std::max(low, FormatTimestamp(request_.after->start_date));
+    return low;
+  }
+
+  std::string HighBound() const {
+    if (partition_.exact) return FormatTimestamp(request_.filter.start_to) + "$";  // '$' follows '#'.
+    std::string high = FormatTimestamp(request_.filter.start_to);
+    if (request_.after && !Ascending()) high = std::min(high, FormatTimestamp(request_.after->start_date));
+    return high;
+  }
+
+  Status Fetch(std::size_t need) {
+    // The first request reads a batch; refills only what may still be taken,
+    // plus one to see where a run of equal startDates ends.
+    const int limit = fetched_ ? static_cast<int>(std::min<std::size_t>(batch_, need + 1)) : batch_;
+    fetched_ = true;
+    const std::string low = LowBound(), high = HighBound();
+    if (low > high) {
+      done_ = true;
+      return {};
+    }
+    const std::string_view sort = partition_.exact ? "startKey" : "startDate";
+    json::object request{
+        {"TableName", store_.options_.table_name},
+        {"IndexName", partition_.index},
+        {"KeyConditionExpression", "#pk = :pk AND #sk BETWEEN :lo AND :hi"},
+        {"ExpressionAttributeNames", json::object{{"#pk", partition_.key_attribute}, {"#sk", sort}}},
+        {"ExpressionAttributeValues", json::object{{":pk", S(partition_.key_value)}, {":lo", S(low)}, {":hi", S(high)}}},
+        {"ScanIndexForward", Ascending()},
+        {"Limit", limit},
+    };
+    if (partition_.status_filter) {
+      request["FilterExpression"] = "#st = :st";
+      request["ExpressionAttributeNames"].as_object()["#st"] = "status";
+      request["ExpressionAttributeValues"].as_object()[":st"] = S(StatusName(*partition_.status_filter));
+    }
+    if (last_key_) {
+      request["ExclusiveStartKey"] = *last_key_;
+    } else if (request_.after && partition_.exact) {
+      // Start right after the cursor: the position need not hold an item.
+      request["ExclusiveStartKey"] = json::object{
+          {"executionArn", S(request_.after->execution_arn)},
+          {partition_.key_attribute, S(partition_.key_value)},
+          {"startKey", S(StartKey(request_.after->start_date, request_.after->execution_arn))},
+      };
+    }
+    auto body = store_.CallCounted("Query", json::serialize(request));
+    if (!body) return std::unexpected(body.error());
+    auto answer = ParseObject(*body, "Query");
+    if (!answer) return std::unexpected(answer.error());
+    store_.items_read_ += CountField(*answer, "ScannedCount");
+    if (const auto* items = answer->if_contains("Items"); items && items->is_array()) {
+      for (const auto& item : items->get_array()) {
+        if (!item.is_object()) continue;
+        auto record = DecodeItem(item.get_object());
+        if (!record) return std::unexpected(record.error());
+        Add(std::move(*record));
+      }
+    }
+    if (const auto* next = answer->if_contains("LastEvaluatedKey"); next && next->is_object()) {
+      last_key_ = next->get_object();
+    } else {
+      done_ = true;
+      FlushGroup();
+    }
+    return {};
+  }
+
+  void Add(ExecutionRecord record) {
+    if (!Matches(request_.filter, record)) return;
+    if (request_.after && !ComesBefore(*request_.after, CursorOf(record), request_.order)) return;
+    if (partition_.exact) {
+      ready_.push_back(std::move(record));
+      return;
+    }
+    if (!group_.empty() && group_.front().start_date != record.start_date) FlushGroup();
+    group_.push_back(std::move(record));
+  }
+
+  // A run of equal startDates is complete once a later one (or the end) is
+  // seen: sort it by executionArn and hand it out.
+  void FlushGroup() {
+    std::sort(group_.begin(), group_.end(), [this](const ExecutionRecord& a, const ExecutionRecord& b) {
+      return ComesBefore(CursorOf(a), CursorOf(b), request_.order);
+    });
+    for (auto& record : group_) ready_.push_back(std::move(record));
+    group_.clear();
+  }
+
+  DynamoDbStore& store_;
+  const Partition partition_;
+  const ScanRequest& request_;
+  const int batch_;
+  std::deque<ExecutionRecord> ready_;
+  std::vector<ExecutionRecord> group_;
+  std::optional<json::object> last_key_;
+  bool done_ = false;
+  bool fetched_ = false;
+};
+
+Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(std::shared_ptr<aws::AwsContext> context,
+                                                           DynamoDbStoreOptions options) {
+  auto client = aws::JsonClient::Create(std::move(context), aws::AwsService::kDynamoDb, "DynamoDB_20120810");
+  if (!client) return std::unexpected(client.error());
+  return Open(std::move(*client), std::move(options));
+}
+
+Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(std::unique_ptr<aws::JsonClient> client,
+                                                           DynamoDbStoreOptions options) {
+  if (options.table_name.empty()) return Fail(ErrorCode::kInvalidParameter, "dynamodb: no table name");
+  if (options.token_secret && options.token_secret->size() < 16) {
+    return Fail(ErrorCode::kInvalidParameter, "the page token secret must hold at least 16 bytes");
+  }
+  std::unique_ptr<DynamoDbStore> store(new DynamoDbStore(std::move(client), std::move(options)));
+  if (auto described = store->DescribeIndexes(); !described) return std::unexpected(described.error());
+  return store;
+}
+
+Status DynamoDbStore::DescribeIndexes() {
+  aws::ServiceError service_error;
+  auto body = client_->Call("DescribeTable", json::serialize(json::object{{"TableName", options_.table_name}}),
+                            &service_error);
+  if (!body) {
+    if (service_error.type == "ResourceNotFoundException") {
+      return Fail(ErrorCode::kInternal, "dynamodb: table " + Quoted(options_.table_name) +
+                                            " does not exist (create it with: exidx init --store dynamodb://" +
+                                            options_.table_name + ")");
+    }
+    return std::unexpected(body.error());
+  }
+  auto answer = ParseObject(*body, "DescribeTable");
+  if (!answer) return std::unexpected(answer.error());
+  bool agent = false, status = false;
+  const auto* table = answer->if_contains("Table");
+  const json::value* indexes = table && table->is_object() ? table->get_object().if_contains("GlobalSecondaryIndexes")
+                                                           : nullptr;
+  if (indexes && indexes->is_array()) {
+    for (const auto& index : indexes->get_array()) {
+      if (!index.is_object()) continue;
+      const auto* name = index.get_object().if_contains("IndexName");
+      const auto* state = index.get_object().if_contains("IndexStatus");
+      if (!name || !name->is_string()) continue;
+      // An index still being built (CREATING, backfilling) cannot answer yet.
+      if (state && state->is_string() && state->get_string() != "ACTIVE") continue;
+      const std::string_view n = name->get_string();
+      agent |= n == kAgentDateIndex;
+      status |= n == kStatusDateIndex;
+      has_agent_status_index_ |= n == kAgentStatusDateIndex;
+      has_all_index_ |= n == kAllDateIndex;
+    }
+  }
+  if (!agent || !status) {
+    return Fail(ErrorCode::kInternal, "dynamodb: table " + Quoted(options_.table_name) +
+                                          " lacks AgentDateIndex or StatusDateIndex (run exidx init to add them)");
+  }
+  return {};
+}
+
+Result<std::string> DynamoDbStore::CallCounted(std::string_view operation, const std::string& request) {
+  return client_->Call(operation, request);
+}
+
+DynamoDbStoreStats DynamoDbStore::Stats() const {
+  return DynamoDbStoreStats{.requests = client_->Stats().requests,
+                            .items_read = items_read_.load(),
+                            .items_returned = items_returned_.load()};
+}
+
+Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const ExecutionRecord> candidates) {
+  // Per execution, only the first candidate of the greatest version can change
+  // the table; the others' outcomes follow from the version stored before.
+  std::map<std::string_view, std::vector<std::size_t>> by_execution;
+  for (std::size_t i = 0; i < candidates.size(); ++i) by_execution[candidates[i].execution_arn].push_back(i);
+  std::vector<ApplyOutcome> outcomes(candidates.size(), ApplyOutcome::kUnchanged);
+  for (const auto& [arn, positions] : by_execution) {
+    std::vector<std::string> versions;
+    std::size_t best = 0;
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+      versions.push_back(VersionKey(candidates[positions[k]]));
+      if (versions[k] > versions[best]) best = k;
+    }
+    const ExecutionRecord& winner = candidates[positions[best]];
+    json::object request{
+        {"TableName", options_.table_name},
+        {"Item", EncodeItem(winner)},
+        {"ConditionExpression", "attribute_not_exists(executionArn) OR attribute_not_exists(#v) OR #v < :v"},
+        {"ExpressionAttributeNames", json::object{{"#v", "version"}}},
+        {"ExpressionAttributeValues", json::object{{":v", S(versions[best])}}},
+        {"ReturnValues", "ALL_OLD"},
+    };
+    aws::ServiceError service_error;
+    auto body = client_->Call("PutItem", json::serialize(request), &service_error);
+    if (!body) {
+      if (service_error.type == "ConditionalCheckFailedException") continue;  // All unchanged.
+      return std::unexpected(body.error());
+    }
+    auto answer = ParseObject(*body, "PutItem");
+    if (!answer) return std::unexpected(answer.error());
+    std::optional<std::string> stored;
+    if (const auto* old = answer->if_contains("Attributes"); old && old->is_object()) {
+      const auto* version = StringAttribute(old->get_object(), "version");
+      stored = version ? std::string(*version) : std::string();  // No version: below all.
+    }
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+      if (!stored || versions[k] > *stored) {
+        outcomes[positions[k]] = ApplyOutcome::kIndexed;
+        stored = versions[k];
+      }
+    }
+  }
+  return outcomes;
+}
+
+Result<std::optional<ExecutionRecord>> DynamoDbStore::Get(std::string_view execution_arn) {
+  if (execution_arn == kTokenSecretKey) return std::nullopt;
+  json::object request{{"TableName", options_.table_name},
+                       {"Key", json::object{{"executionArn", S(execution_arn)}}},
+                       {"ConsistentRead", true}};
+  auto body = client_->Call("GetItem", json::serialize(request));
+  if (!body) return std::unexpected(body.error());
+  auto answer = ParseObject(*body, "GetItem");
+  if (!answer) return std::unexpected(answer.error());
+  const auto* item = answer->if_contains("Item");
+  if (!item || !item->is_object()) return std::nullopt;
+  ++items_read_;
+  auto record = DecodeItem(item->get_object());
+  if (!record) return std::unexpected(record.error());
+  return std::optional<ExecutionRecord>(std::move(*record));
+}
+
+Result<std::vector<ExecutionRecord>> DynamoDbStore::Scan(const ScanRequest& request) {
+  std::vector<std::unique_ptr<PartitionReader>> readers;
+  const ExecutionFilter& filter = request.filter;
+  const int limit = static_cast<int>(std::min<std::size_t>(request.limit, 1000));
+  if (request.limit == 0 || filter.start_from > filter.start_to) return std::vector<ExecutionRecord>{};
+  auto add = [&](PartitionReader::Partition partition, int batch) {
+    readers.push_back(std::make_unique<PartitionReader>(*this, std::move(partition), request, batch));
+  };
+  // An index sorted by startDate alone re-reads the cursor's item and reads
+  // one past the page, to close the last run of equal startDates.
+  const int tie_batch = limit + 1 + (request.after ? 1 : 0);
+  if (filter.agent_name && filter.status) {
+    const std::string status(StatusName(*filter.status));
+    if (has_agent_status_index_) {
+      add({kAgentStatusDateIndex, "agentStatus", *filter.agent_name + "#" + status, true, std::nullopt}, limit);
+    } else {
+      // Reads the agent's executions of every status; keeps this one.
+      add({kAgentDateIndex, "agentName", *filter.agent_name, false, *filter.status}, std::min(1000, 4 * limit + 1));
+    }
+  } else if (filter.agent_name) {
+    add({kAgentDateIndex, "agentName", *filter.agent_name, false, std::nullopt}, tie_batch);
+  } else if (filter.status) {
+    add({kStatusDateIndex, "status", std::string(StatusName(*filter.status)), false, std::nullopt}, tie_batch);
+  } else if (has_all_index_) {
+    const int batch = (limit + kAllShards - 1) / kAllShards + 1;
+    for (int shard = 0; shard < kAllShards; ++shard) {
+      add({kAllDateIndex, "allShard", AllShardValue(shard), true, std::nullopt}, batch);
+    }
+  } else {
+    const int batch = (limit + static_cast<int>(kAllStatuses.size()) - 1) / static_cast<int>(kAllStatuses.size()) + 2;
+    for (ExecutionStatus status : kAllStatuses) {
+      add({kStatusDateIndex, "status", std::string(StatusName(status)), false, std::nullopt}, batch);
+    }
+  }
+  return Merge(std::move(readers), request);
+}
+
+Result<std::vector<ExecutionRecord>> DynamoDbStore::Merge(std::vector<std::unique_ptr<PartitionReader>> readers,
+                                                          const ScanRequest& request) {
+  std::vector<ExecutionRecord> out;
+  while (out.size() < request.limit) {
+    PartitionReader* first = nullptr;
+    const ExecutionRecord* first_record = nullptr;
+    for (auto& reader : readers) {
+      auto head = reader->Peek(request.limit - out.size());
+      if (!head) return std::unexpected(head.error());
+      if (*head == nullptr) continue;
+      if (!first_record || ComesBefore(CursorOf(**head), CursorOf(*first_record), request.order)) {
+        first = reader.get();
+        first_record = *head;
+      }
+    }
+    if (!first) break;
+    out.push_back(first->Pop());
+  }
+  items_returned_ += out.size();
+  return out;
+}
+
+Result<std::string> DynamoDbStore::PageTokenSecret() {
+  std::lock_guard lock(secret_mu_);
+  if (options_.token_secret) return *options_.token_secret;
+  if (secret_) return *secret_;
+  auto read = [this]() -> Result<std::optional<std::string>> {
+    json::object request{{"TableName", options_.table_name},
+                         {"Key", json::object{{"executionArn", S(kTokenSecretKey)}}},
+                         {"ConsistentRead", true}};
+    auto body = client_->Call("GetItem", json::serialize(request));
+    if (!body) return std::unexpected(body.error());
+    auto answer = ParseObject(*body, "GetItem");
+    if (!answer) return std::unexpected(answer.error());
+    const auto* item = answer->if_contains("Item");
+    if (!item || !item->is_object()) return std::nullopt;
+    const auto* text = StringAttribute(item->get_object(), "secret");
+    auto secret = text ? Base64UrlDecode(*text) : std::nullopt;
+    if (!secret || secret->size() < 16) {
+      return Fail(ErrorCode::kInternal, "dynamodb: the page token secret item is malformed");
+    }
+    return secret;
+  };
+  auto existing = read();
+  if (!existing) return std::unexpected(existing.error());
+  if (!*existing) {
+    auto fresh = PageTokenCodec::NewSecret();
+    if (!fresh) return std::unexpected(fresh.error());
+    json::object request{
+        {"TableName", options_.table_name},
+        {"Item", json::object{{"executionArn", S(kTokenSecretKey)}, {"secret", S(Base64UrlEncode(*fresh))}}},
+        {"ConditionExpression", "attribute_not_exists(executionArn)"},
+    };
+    aws::ServiceError service_error;
+    auto body = client_->Call("PutItem", json::serialize(request), &service_error);
+    if (!body && service_error.type != "ConditionalCheckFailedException") return std::unexpected(body.error());
+    existing = read();  // Whoever created it first, everyone uses that one.
+    if (!existing) return std::unexpected(existing.error());
+    if (!*existing) return Fail(ErrorCode::kInternal, "dynamodb: the page token secret vanished");
+  }
+  secret_ = **existing;
+  return *secret_;
+}
+
+namespace {
+
+json::object Gsi(std::string_view name, std::string_view hash, std::string_view range) {
+  return json::object{
+      {"IndexName", name},
+      {"KeySchema", json::array{json::object{{"AttributeName", hash}, {"KeyType", "HASH"}},
+                                json::object{{"AttributeName", range}, {"KeyType", "RANGE"}}}},
+      {"Projection", json::object{{"ProjectionType", "ALL"}}},
+  };
+}
+
+// DynamoDB wants exactly the attributes that some key uses.
+json::array AttributeDefinitions(TableLayout layout) {
+  json::array definitions;
+  for (const char* name : {"executionArn", "agentName", "status", "startDate", "agentStatus", "startKey", "allShard"}) {
+    const std::string_view n = name;
+    if (layout == TableLayout::kSeedOnly && (n == "agentStatus" || n == "startKey" || n == "allShard")) continue;
+    definitions.push_back(json::object{{"AttributeName", name}, {"AttributeType", "S"}});
+  }
+  return definitions;
+}
+
+// Local emulators (dynalite) lack some table settings' operations.
+bool Unsupported(const aws::ServiceError& error) { return error.type == "UnknownOperationException"; }
+
+std::vector<json::object> IndexesOf(TableLayout layout) {
+  std::vector<json::object> indexes = {Gsi(kAgentDateIndex, "agentName", "startDate"),
+                                       Gsi(kStatusDateIndex, "status", "startDate")};
+  if (layout == TableLayout::kFull) {
+    indexes.push_back(Gsi(kAgentStatusDateIndex, "agentStatus", "startKey"));
+    indexes.push_back(Gsi(kAllDateIndex, "allShard", "startKey"));
+  }
+  return indexes;
+}
+
+// The table's status and the names and statuses of its indexes.
+struct TableState {
+  std::string status;
+  std::map<std::string, std::string> indexes;
+};
+
+Result<std::optional<TableState>> DescribeTableState(aws::JsonClient& client, const std::string& table) {
+  aws::ServiceError service_error;
+  auto body = client.Call("DescribeTable", json::serialize(json::object{{"TableName", table}}), &service_error);
+  if (!body) {
+    if (service_error.type == "ResourceNotFoundException") return std::nullopt;
+    return std::unexpected(body.error());
+  }
+  auto answer = ParseObject(*body, "DescribeTable");
+  if (!answer) return std::unexpected(answer.error());
+  TableState state;
+  const auto* t = answer->if_contains("Table");
+  if (!t || !t->is_object()) return Fail(ErrorCode::kInternal, "dynamodb DescribeTable: no Table in the answer");
+  if (const auto* s = t->get_object().if_contains("TableStatus"); s && s->is_string()) state.status = s->get_string();
+  if (const auto* list = t->get_object().if_contains("GlobalSecondaryIndexes"); list && list->is_array()) {
+    for (const auto& index : list->get_array()) {
+      const auto* name = index.is_object() ? index.get_object().if_contains("IndexName") : nullptr;
+      const auto* status = index.is_object() ? index.get_object().if_contains("IndexStatus") : nullptr;
+      if (name && name->is_string()) {
+        state.indexes[std::string(name->get_string())] =
+            status && status->is_string() ? std::string(status->get_string()) : "ACTIVE";
+      }
+    }
+  }
+  return std::optional<TableState>(std::move(state));
+}
+
+// Waits until the table and all its indexes are ACTIVE (up to ~10 minutes).
+Result<TableState> WaitActive(aws::JsonClient& client, const std::string& table) {
+  for (int i = 0; i < 1200; ++i) {
+    auto state = DescribeTableState(client, table);
+    if (!state) return std::unexpected(state.error());
+    if (*state) {
+      bool active = (*state)->status == "ACTIVE";
+      for (const auto& [name, status] : (*state)->indexes) active = active && status == "ACTIVE";
+      if (active) return **state;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(i < 10 ? 100 : 500));
+  }
+  return Fail(ErrorCode::kUnavailable, "dynamodb: table " + Quoted(table) + " did not become ACTIVE in time");
+}
+
+}  // namespace
+
+Status DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& table_name, TableLayout layout,
+                                  const std::function<void(const std::string&)>& log) {
+  auto say = [&log](const std::string& line) {
+    if (log) log(line);
+  };
+  auto existing = DescribeTableState(client, table_name);
+  if (!existing) return std::unexpected(existing.error());
+  if (!*existing) {
+    json::array indexes;
+    for (auto& index : IndexesOf(layout)) indexes.push_back(std::move(index));
+    json::object request{
+        {"TableName", table_name},
+        {"AttributeDefinitions", AttributeDefinitions(layout)},
+        {"KeySchema", json::array{json::object{{"AttributeName", "executionArn"}, {"KeyType", "HASH"}}}},
+        {"BillingMode", "PAY_PER_REQUEST"},
+        {"GlobalSecondaryIndexes", std::move(indexes)},
+        {"StreamSpecification", json::object{{"StreamEnabled", true}, {"StreamViewType", "NEW_AND_OLD_IMAGES"}}},
+    };
+    aws::ServiceError service_error;
+    auto created = client.Call("CreateTable", json::serialize(request), &service_error);
+    if (!created && service_error.type != "ResourceInUseException") return std::unexpected(created.error());
+    say("created table " + table_name);
+  } else {
+    say("table " + table_name + " exists");
+  }
+  auto state = WaitActive(client, table_name);
+  if (!state) return std::unexpected(state.error());
+  for (auto& index : IndexesOf(layout)) {
+    const std::string name(index.at("IndexName").as_string());
+    if (state->indexes.contains(name)) continue;
+    json::object request{
+        {"TableName", table_name},
+        {"AttributeDefinitions", AttributeDefinitions(layout)},
+        {"GlobalSecondaryIndexUpdates", json::array{json::object{{"Create", std::move(index)}}}},
+    };
+    auto updated = client.Call("UpdateTable", json::serialize(request));
+    if (!updated) return std::unexpected(updated.error());
+    say("adding index " + name + " (DynamoDB backfills it from the table)");
+    state = WaitActive(client, table_name);
+    if (!state) return std::unexpected(state.error());
+  }
+  aws::ServiceError service_error;
+  auto backups = client.Call(
+      "UpdateContinuousBackups",
+      json::serialize(json::object{
+          {"TableName", table_name},
+          {"PointInTimeRecoverySpecification", json::object{{"PointInTimeRecoveryEnabled", true}}}}),
+      &service_error);
+  if (!backups && !Unsupported(service_error)) return std::unexpected(backups.error());
+  say(backups ? "point-in-time recovery enabled" : "point-in-time recovery: not supported by this endpoint, skipped");
+  auto ttl = client.Call("DescribeTimeToLive", json::serialize(json::object{{"TableName", table_name}}),
+                         &service_error);
+  if (!ttl && !Unsupported(service_error)) return std::unexpected(ttl.error());
+  if (!ttl) {
+    say("TTL: not supported by this endpoint, skipped");
+    return {};
+  }
+  if (ttl->find("\"ENABLED\"") == std::string::npos && ttl->find("\"ENABLING\"") == std::string::npos) {
+    auto enabled = client.Call(
+        "UpdateTimeToLive",
+        json::serialize(json::object{
+            {"TableName", table_name},
+            {"TimeToLiveSpecification", json::object{{"Enabled", true}, {"AttributeName", "ttl"}}}}),
+        &service_error);
+    if (!enabled && !Unsupported(service_error)) return std::unexpected(enabled.error());
+  }
+  say("TTL on attribute ttl enabled");
+  return {};
+}
+
+Status DynamoDbStore::DeleteTable(aws::JsonClient& client, const std::string& table_name) {
+  auto deleted = client.Call("DeleteTable", json::serialize(json::object{{"TableName", table_name}}));
+  if (!deleted) return std::unexpected(deleted.error());
+  return {};
+}
+
+}  // namespace exidx

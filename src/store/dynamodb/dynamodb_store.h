@@ -1,0 +1,135 @@
+// DynamoDbStore: the ExecutionStore over one DynamoDB table (CONTRACT.md
+// sections 4, 5 and 10), for Lambda and for servers that share one index.
+//
+// The table: primary key executionArn; the record's attributes as CONTRACT.md
+// section 4 names them; and attributes only for indexing and merging:
+//   version      fixed-width text whose order is the version rule's order, so
+//                DynamoDB itself enforces the rule in a conditional PutItem
+//   startKey     "<startDate>#<executionArn>": a sort key with no ties, so an
+//                index hands out items in exactly (startDate, executionArn) order
+//   agentStatus  "<agentName>#<status>" (status has no '#': unambiguous)
+//   allShard     "all#<k>", k = FNV-1a(executionArn) mod kAllShards
+// and these global secondary indexes, all projecting every attribute:
+//   AgentDateIndex       (agentName, startDate)    seed; agent only
+//   StatusDateIndex      (status, startDate)       seed; status only
+//   AgentStatusDateIndex (agentStatus, startKey)   agent and status
+//   AllDateIndex         (allShard, startKey)      no filter: kAllShards
+//                        partitions (no hot partition), merged on read
+// The seed indexes sort by startDate alone; DynamoDB orders equal sort keys
+// arbitrarily, so reads from them gather each run of equal startDates whole
+// and sort it by executionArn. A table with only the seed indexes (found with
+// DescribeTable at Open) is served correctly: agent and status through
+// AgentDateIndex with a FilterExpression on status (it reads the agent's
+// other statuses too), no filter by merging the six status partitions of
+// StatusDateIndex.
+//
+// A reserved item (executionArn "#exidx#page-token-secret") holds the page
+// token secret unless the options give one; it has no index attributes, so no
+// query returns it.
+//
+// Consistency: Get and Apply are strongly consistent; Scan reads global
+// secondary indexes, which DynamoDB updates asynchronously (usually within a
+// second), so a just-applied change may be missing from a Scan.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/json_client.h"
+#include "core/error.h"
+#include "store/execution_store.h"
+
+namespace exidx {
+
+inline constexpr int kAllShards = 8;
+inline constexpr std::string_view kTokenSecretKey = "#exidx#page-token-secret";
+
+struct DynamoDbStoreOptions {
+  std::string table_name;
+  // When set, page tokens are authenticated with this secret (at least 16
+  // bytes) instead of the one kept in the table. Every server over the same
+  // table must then be given the same one.
+  std::optional<std::string> token_secret;
+};
+
+// Which indexes a table has, as CreateTable makes them.
+enum class TableLayout {
+  kFull,       // The seed indexes and AgentStatusDateIndex, AllDateIndex.
+  kSeedOnly,   // AgentDateIndex and StatusDateIndex only, as the seed deployed it.
+};
+
+// Cost counters, for tests and metrics.
+struct DynamoDbStoreStats {
+  std::uint64_t requests = 0;        // HTTP requests (retries included).
+  std::uint64_t items_read = 0;      // Items DynamoDB read (ScannedCount; GetItem hits).
+  std::uint64_t items_returned = 0;  // Records handed back by Scan.
+};
+
+// Thread-safe.
+class DynamoDbStore final : public ExecutionStore {
+ public:
+  // Opens the table named in `options` with DynamoDB found through `context`'s
+  // environment. kInternal when the table does not exist or lacks the seed
+  // indexes; kUnavailable when DynamoDB cannot be reached.
+  static Result<std::unique_ptr<DynamoDbStore>> Open(std::shared_ptr<aws::AwsContext> context,
+                                                     DynamoDbStoreOptions options);
+  // The same over a given client (for tests: counters, retry settings).
+  static Result<std::unique_ptr<DynamoDbStore>> Open(std::unique_ptr<aws::JsonClient> client,
+                                                     DynamoDbStoreOptions options);
+
+  // Creates the table: PAY_PER_REQUEST, the indexes of `layout`, stream
+  // NEW_AND_OLD_IMAGES; waits until it is ACTIVE; then enables point-in-time
+  // recovery and TTL on `ttl`. On an existing table it adds the indexes of
+  // `layout` it lacks (one at a time, as DynamoDB requires) and the settings.
+  // `log` receives one line per step taken.
+  static Status CreateTable(aws::JsonClient& client, const std::string& table_name, TableLayout layout,
+                            const std::function<void(const std::string&)>& log = {});
+
+  // Deletes the table (tests).
+  static Status DeleteTable(aws::JsonClient& client, const std::string& table_name);
+
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) override;
+  Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) override;
+  Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
+  Result<std::string> PageTokenSecret() override;
+
+  // True when the table has AgentStatusDateIndex and AllDateIndex.
+  bool has_full_layout() const { return has_agent_status_index_ && has_all_index_; }
+  DynamoDbStoreStats Stats() const;
+  aws::JsonClient& client() { return *client_; }
+
+
+ private:
+  class PartitionReader;  // Reads one index partition in exact order.
+
+  DynamoDbStore(std::unique_ptr<aws::JsonClient> client, DynamoDbStoreOptions options)
+      : client_(std::move(client)), options_(std::move(options)) {}
+  Status DescribeIndexes();
+  Result<std::string> CallCounted(std::string_view operation, const std::string& request);
+  Result<std::vector<ExecutionRecord>> Merge(std::vector<std::unique_ptr<PartitionReader>> readers,
+                                             const ScanRequest& request);
+
+  const std::unique_ptr<aws::JsonClient> client_;
+  const DynamoDbStoreOptions options_;
+  bool has_agent_status_index_ = false;
+  bool has_all_index_ = false;
+  std::mutex secret_mu_;
+  std::optional<std::string> secret_;  // Guarded by secret_mu_.
+  std::atomic<std::uint64_t> items_read_{0}, items_returned_{0};
+};
+
+// The version of a record as text whose byte order is VersionOf's order.
+std::string VersionKey(const ExecutionRecord& record);
+
+// The shard of AllDateIndex an execution goes to: 0 .. kAllShards-1.
+int AllShardOf(std::string_view execution_arn);
+
+}  // namespace exidx
