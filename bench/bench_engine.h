@@ -1,0 +1,99 @@
+// BenchEngine: one engine under benchmark (exidx's RocksDbStore, SQLite,
+// PostgreSQL) behind the few operations the benchmark driver times. Each
+// engine runs in its own process (engine_bench --engine ...), so its peak RSS
+// is its own.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/event.h"
+#include "core/query.h"
+#include "core/record.h"
+#include "indexer/indexer.h"
+
+namespace exidx::bench {
+
+enum class BenchDurability {
+  kSync,     // fsync per acknowledged batch.
+  kRelaxed,  // Survives a process crash, not a power failure.
+};
+
+// A query as the benchmark poses it: the filter of listExecutionsFromIndex,
+// newest first, pages of `page_size`.
+struct BenchQuery {
+  std::optional<std::string> agent_name;
+  std::optional<ExecutionStatus> status;
+  EpochMillis from = 0;
+  EpochMillis to = 0;
+  int page_size = 50;
+};
+
+struct BenchPage {
+  std::vector<ExecutionRecord> executions;
+  // Opaque continuation: exidx's page token, a peer's keyset cursor. Present
+  // exactly when more items match.
+  std::optional<std::string> next;
+};
+
+class BenchEngine {
+ public:
+  virtual ~BenchEngine() = default;
+
+  // Ingests the events in order, as one acknowledged (durable) batch; the
+  // version rule decides, duplicates within the batch included.
+  virtual Result<IngestCounts> Ingest(std::span<const ParsedEvent> events) = 0;
+
+  // One page; `continuation` from the previous page's `next`.
+  virtual Result<BenchPage> Query(const BenchQuery& query, const std::optional<std::string>& continuation) = 0;
+
+  // Called before queries are measured (a SQL peer updates its planner
+  // statistics).
+  virtual Status BeforeQueries() { return {}; }
+
+  // Brings the data to rest before disk bytes are measured (flush and
+  // compaction, checkpoint, ...). Describes what it did.
+  virtual Result<std::string> Settle() = 0;
+
+  // Bytes on disk of the data and its indexes, and what they include.
+  virtual Result<std::pair<std::uint64_t, std::string>> DiskBytes() = 0;
+
+  // Peak resident memory of the engine in bytes, and what it covers.
+  virtual std::pair<std::uint64_t, std::string> PeakRss();
+
+  // Name and version, e.g. "SQLite 3.40.1".
+  virtual std::string Version() = 0;
+};
+
+// The records an event batch would become (as Indexer::Ingest builds them),
+// for peers that do not go through the Indexer. Skipped events are counted.
+Result<std::vector<ExecutionRecord>> ToCandidates(std::span<const ParsedEvent> events, AgentResolver& agents,
+                                                  EpochMillis now, IngestCounts& counts);
+
+// The version rule as one comparable integer, for SQL engines: ordered as
+// VersionOf(record). Aborts when a field is outside the packable range
+// (redriveCount >= 1024, stopDate before 1970 or after year 10000).
+std::int64_t PackedVersion(const ExecutionRecord& record);
+
+// The process's peak RSS (getrusage ru_maxrss) in bytes.
+std::uint64_t ProcessPeakRss();
+
+struct EngineOptions {
+  std::string directory;  // Scratch directory for embedded engines.
+  std::string conninfo;   // libpq connection string (PostgreSQL).
+  BenchDurability durability = BenchDurability::kSync;
+};
+
+Result<std::unique_ptr<BenchEngine>> OpenExidxEngine(const EngineOptions& options, AgentResolver& agents,
+                                                     const Clock& clock);
+Result<std::unique_ptr<BenchEngine>> OpenSqliteEngine(const EngineOptions& options, AgentResolver& agents,
+                                                      const Clock& clock);
+Result<std::unique_ptr<BenchEngine>> OpenPostgresEngine(const EngineOptions& options, AgentResolver& agents,
+                                                        const Clock& clock);
+
+}  // namespace exidx::bench
