@@ -11,6 +11,7 @@ namespace exidx::cli {
 
 void AddIngestCommand(CLI::App& app, int& exit_status);
 void AddQueryCommand(CLI::App& app, int& exit_status);
+void AddServeCommand(CLI::App& app, int& exit_status);
 void AddSimulateCommand(CLI::App& app, int& exit_status);
 
 // Prints "exidx: <message>" to stderr; the exit status for the error: 2 for

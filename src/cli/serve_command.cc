@@ -1,0 +1,224 @@
+// `exidx serve`: the HTTP API (CONTRACT.md sections 5-8) over the embedded
+// store, with live updates, API keys, limits, metrics and graceful shutdown.
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <memory>
+
+#include "cli/agent_options.h"
+#include "cli/commands.h"
+#include "cli/store_options.h"
+#include "indexer/indexer.h"
+#include "server/api_keys.h"
+#include "server/change_hub.h"
+#include "server/demo_feed.h"
+#include "server/execution_service.h"
+#include "server/http_server.h"
+#include "server/json_log.h"
+
+namespace exidx::cli {
+namespace {
+
+using server::LogLevel;
+using server::LogLine;
+
+struct ServeOptions {
+  StoreOptions store;
+  AgentOptions agents;
+  std::string listen = "127.0.0.1:8080";
+  std::vector<std::string> read_keys, ingest_keys;
+  bool insecure = false;
+  bool demo = false;
+  double demo_rate = 2;
+  int demo_days = 7;
+  std::int64_t demo_executions = 20'000;
+  std::size_t max_connections = 1024;
+  int read_timeout_ms = 10'000;
+  int write_timeout_ms = 10'000;
+  int heartbeat_ms = 15'000;
+  int io_threads = 2;
+  int worker_threads = 8;
+  std::size_t sse_queue_bytes = std::size_t{1} << 20;
+};
+
+std::int64_t DirectoryBytes(const std::string& path) {
+  std::error_code ec;
+  std::int64_t total = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += static_cast<std::int64_t>(it->file_size(ec));
+  }
+  return ec ? -1 : total;
+}
+
+// The demo's tags: the simulated agents', unless the user gave a tag source.
+Result<AgentSetup> DemoAgentSetup(const AgentOptions& options, const Clock& clock) {
+  if (!options.tags_file.empty() || options.index_all) return BuildAgentSetup(options, clock);
+  auto required = ParseAgentTags(options.agent_tags);
+  if (!required) return std::unexpected(required.error());
+  auto tags = FileTagSource::Parse(TagsFileJson(server::DemoSimulationOptions(clock.NowMillis())), "the demo's tags");
+  if (!tags) return std::unexpected(tags.error());
+  AgentSetup setup;
+  setup.tags = std::move(*tags);
+  setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), AgentRule{.required_tags = std::move(*required)},
+                                                   clock);
+  return setup;
+}
+
+int RunServe(const ServeOptions& options) {
+  server::InitJsonLog();
+  auto address = server::ParseListenAddress(options.listen);
+  if (!address) return ReportError(address.error());
+  auto loopback = server::IsLoopbackHost(address->first);
+  if (!loopback) return ReportError(loopback.error());
+  const auto read_keys = server::SplitKeyList(options.read_keys);
+  const auto ingest_keys = server::SplitKeyList(options.ingest_keys);
+  if (!*loopback && !options.insecure && (read_keys.empty() || ingest_keys.empty())) {
+    return ReportError({ErrorCode::kInvalidParameter,
+                        fmt::format("refusing to listen on {} without {}: anyone who can reach it could {}; give "
+                                    "--read-key and --ingest-key (or EXIDX_READ_KEYS / EXIDX_INGEST_KEYS), or "
+                                    "--insecure if that is really meant",
+                                    options.listen, read_keys.empty() ? "read keys" : "ingest keys",
+                                    read_keys.empty() ? "read the index" : "write to the index")});
+  }
+
+  // SIGTERM and SIGINT are taken by sigwait below: block them before any
+  // thread starts, so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  SystemClock clock;
+  auto agents = options.demo ? DemoAgentSetup(options.agents, clock) : BuildAgentSetup(options.agents, clock);
+  if (!agents) return ReportError(agents.error());
+  auto store = OpenStore(options.store);
+  if (!store) return ReportError(store.error());
+  Indexer indexer(**store, *agents->resolver, clock);
+  server::ChangeHub hub;
+  server::ServerMetrics metrics;
+  const std::string store_path = options.store.store;
+  auto service = server::ExecutionService::Create(
+      **store, indexer, *agents->resolver, hub, metrics,
+      server::ServiceOptions{.read_keys = read_keys,
+                             .ingest_keys = ingest_keys,
+                             .store_bytes = [store_path] { return DirectoryBytes(store_path); }});
+  if (!service) return ReportError(service.error());
+
+  server::HttpServer http(
+      server::HttpServerOptions{
+          .host = address->first,
+          .port = address->second,
+          .io_threads = options.io_threads,
+          .worker_threads = options.worker_threads,
+          .max_connections = options.max_connections,
+          .read_timeout = std::chrono::milliseconds(options.read_timeout_ms),
+          .write_timeout = std::chrono::milliseconds(options.write_timeout_ms),
+          .heartbeat = std::chrono::milliseconds(options.heartbeat_ms),
+          .sse_queue_bytes = options.sse_queue_bytes,
+      },
+      [&service](const server::HttpRequest& request) { return (*service)->Handle(request); }, hub, metrics);
+  if (auto started = http.Start(); !started) return ReportError(started.error());
+  const std::string host = address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
+  LogLine(LogLevel::kInfo, "listening")
+      .Str("address", address->first)
+      .Int("port", http.port())
+      .Str("url", fmt::format("http://{}:{}", host, http.port()))
+      .Int("read_keys", static_cast<std::int64_t>(read_keys.size()))
+      .Int("ingest_keys", static_cast<std::int64_t>(ingest_keys.size()))
+      .Str("store", store_path);
+
+  std::unique_ptr<server::DemoFeed> demo;
+  if (options.demo) {
+    demo = std::make_unique<server::DemoFeed>(**service, **store, clock,
+                                              server::DemoFeedOptions{.backfill_days = options.demo_days,
+                                                                      .backfill_executions = options.demo_executions,
+                                                                      .executions_per_second = options.demo_rate});
+    demo->Start();
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LogLine(LogLevel::kInfo, "shutting down").Str("signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (demo) demo->Stop();
+  http.Stop();  // In-flight requests finish; their events are durable before their 200.
+  service->reset();
+  store->reset();  // Flushes and closes the store.
+  LogLine(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_status) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* command = app.add_subcommand(
+      "serve",
+      "Serve the HTTP API: GET /v1/executions (listExecutionsFromIndex), POST /v1/events (EventBridge API "
+      "destination), GET /v1/executions/stream (live updates, Server-Sent Events), GET /v1/agents, /healthz, "
+      "/readyz, /metrics. Logs JSON lines to standard error. SIGTERM/SIGINT stop it gracefully.");
+  command->add_option("--listen", options->listen, "HOST:PORT to listen on; port 0 picks a free port (logged)")
+      ->capture_default_str()
+      ->envname("EXIDX_LISTEN");
+  AddStoreOptions(*command, options->store, /*with_durability=*/true);
+  AddAgentOptions(*command, options->agents);
+  command
+      ->add_option("--read-key", options->read_keys,
+                   "API key for the read routes and /metrics (repeatable, or a comma-separated list); sent as "
+                   "'Authorization: Bearer KEY' or 'x-api-key: KEY'. No read keys: reads are open")
+      ->delimiter(',')
+      ->envname("EXIDX_READ_KEYS");
+  command
+      ->add_option("--ingest-key", options->ingest_keys,
+                   "API key for POST /v1/events (repeatable, or a comma-separated list). No ingest keys: "
+                   "ingestion is open")
+      ->delimiter(',')
+      ->envname("EXIDX_INGEST_KEYS");
+  command->add_flag("--insecure", options->insecure,
+                    "Allow listening on a non-loopback address without read and ingest keys")
+      ->envname("EXIDX_INSECURE");
+  command->add_flag("--demo", options->demo,
+                    "Demo mode: backfill simulated history into an empty store, then ingest a live simulated "
+                    "feed; tags are the simulated agents' unless --tags-file or --index-all is given")
+      ->envname("EXIDX_DEMO");
+  command->add_option("--demo-rate", options->demo_rate, "Demo: new executions per second")
+      ->capture_default_str()
+      ->envname("EXIDX_DEMO_RATE");
+  command->add_option("--demo-days", options->demo_days, "Demo: days of history to backfill into an empty store")
+      ->capture_default_str();
+  command->add_option("--demo-executions", options->demo_executions, "Demo: executions in the backfilled history")
+      ->capture_default_str();
+  command->add_option("--max-connections", options->max_connections,
+                      "Open connections allowed; beyond them, new connections get 503")
+      ->capture_default_str()
+      ->envname("EXIDX_MAX_CONNECTIONS");
+  command->add_option("--read-timeout-ms", options->read_timeout_ms,
+                      "Time to receive a whole request (headers and body), and the keep-alive idle time")
+      ->capture_default_str()
+      ->envname("EXIDX_READ_TIMEOUT_MS");
+  command->add_option("--write-timeout-ms", options->write_timeout_ms, "Time allowed for each write to a client")
+      ->capture_default_str()
+      ->envname("EXIDX_WRITE_TIMEOUT_MS");
+  command->add_option("--heartbeat-ms", options->heartbeat_ms, "Interval of SSE heartbeat comments")
+      ->capture_default_str()
+      ->envname("EXIDX_HEARTBEAT_MS");
+  command->add_option("--sse-queue-bytes", options->sse_queue_bytes,
+                      "Bytes queued for an SSE client before it is disconnected as too slow")
+      ->capture_default_str()
+      ->envname("EXIDX_SSE_QUEUE_BYTES");
+  command->add_option("--io-threads", options->io_threads, "Threads doing network I/O")
+      ->capture_default_str()
+      ->envname("EXIDX_IO_THREADS");
+  command->add_option("--worker-threads", options->worker_threads,
+                      "Threads running handlers (store reads and writes; concurrent ingests share fsyncs)")
+      ->capture_default_str()
+      ->envname("EXIDX_WORKER_THREADS");
+  command->callback([options, &exit_status] { exit_status = RunServe(*options); });
+}
+
+}  // namespace exidx::cli

@@ -1,0 +1,245 @@
+#include "server/execution_service.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+
+#include "core/event.h"
+#include "core/json_render.h"
+#include "core/list_executions.h"
+#include "server/query_string.h"
+
+namespace exidx::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// An SSE stream of the changes matching `filter` after sequence `last`.
+class ChangeStream final : public EventStream {
+ public:
+  ChangeStream(ExecutionStore& store, ExecutionFilter filter, std::uint64_t last, std::size_t batch)
+      : store_(store), filter_(std::move(filter)), last_(last), batch_(batch) {}
+
+  Result<bool> Poll(std::string& out) override {
+    if (!started_) {
+      // Tells the browser how soon to reconnect; the comment shows the stream is open.
+      out += fmt::format(": exidx change stream from sequence {}\nretry: 2000\n\n", last_);
+      started_ = true;
+    }
+    auto range = store_.ReadChanges(last_, batch_);
+    if (!range) return std::unexpected(range.error());
+    if (range->missed) {
+      // The feed no longer holds what this client missed: it must reload.
+      // The reset carries the newest id, so a reconnect resumes from there.
+      const std::string data = boost::json::serialize(boost::json::object{
+          {"reason", "changes after the requested id are no longer in the change feed; reload the list"},
+          {"lastEventId", last_},
+          {"latest", range->latest},
+      });
+      out += fmt::format("id: {}\nevent: reset\ndata: {}\n\n", range->latest, data);
+      last_ = range->latest;
+      return false;
+    }
+    for (const RecordChange& change : range->changes) {
+      last_ = change.sequence;
+      if (!Matches(filter_, change.record)) continue;
+      out += fmt::format("id: {}\nevent: execution\ndata: {}\n\n", change.sequence, RenderRecord(change.record));
+    }
+    return range->changes.size() >= batch_;
+  }
+
+ private:
+  ExecutionStore& store_;
+  const ExecutionFilter filter_;
+  std::uint64_t last_;
+  const std::size_t batch_;
+  bool started_ = false;
+};
+
+Result<std::uint64_t> ParseEventId(std::string_view text) {
+  std::uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return Fail(ErrorCode::kInvalidParameter,
+                "Last-Event-ID: expected the id of an event of this stream, got " + Quoted(text));
+  }
+  return id;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ExecutionService>> ExecutionService::Create(ExecutionStore& store, Indexer& indexer,
+                                                                   AgentResolver& agents, ChangeHub& hub,
+                                                                   ServerMetrics& metrics, ServiceOptions options) {
+  auto secret = store.PageTokenSecret();
+  if (!secret) return std::unexpected(secret.error());
+  return std::unique_ptr<ExecutionService>(
+      new ExecutionService(store, indexer, agents, hub, metrics, std::move(options), std::move(*secret)));
+}
+
+ExecutionService::ExecutionService(ExecutionStore& store, Indexer& indexer, AgentResolver& agents, ChangeHub& hub,
+                                   ServerMetrics& metrics, ServiceOptions options, std::string token_secret)
+    : store_(store),
+      indexer_(indexer),
+      agents_(agents),
+      hub_(hub),
+      metrics_(metrics),
+      options_(std::move(options)),
+      tokens_(std::move(token_secret)),
+      read_keys_(options_.read_keys),
+      ingest_keys_(options_.ingest_keys) {
+  auto bind = [this](HttpResponse (ExecutionService::*method)(const HttpRequest&)) {
+    return [this, method](const HttpRequest& request) { return (this->*method)(request); };
+  };
+  router_.Add({"GET", "/v1/executions", "list_executions", Access::kRead, bind(&ExecutionService::ListExecutions)});
+  router_.Add({"POST", "/v1/events", "post_events", Access::kIngest, bind(&ExecutionService::PostEvents)});
+  router_.Add({"GET", "/v1/executions/stream", "stream_executions", Access::kRead,
+               bind(&ExecutionService::StreamExecutions)});
+  router_.Add({"GET", "/v1/agents", "list_agents", Access::kRead, bind(&ExecutionService::ListAgents)});
+  router_.Add({"GET", "/healthz", "healthz", Access::kPublic,
+               [](const HttpRequest&) { return JsonResponse(R"({"status":"ok"})"); }});
+  router_.Add({"GET", "/readyz", "readyz", Access::kPublic, bind(&ExecutionService::Ready)});
+  router_.Add({"GET", "/metrics", "metrics", Access::kRead, bind(&ExecutionService::Metrics)});
+}
+
+bool ExecutionService::Authorized(Access access, const HttpRequest& request) const {
+  const ApiKeySet* keys = nullptr;
+  switch (access) {
+    case Access::kPublic:
+      return true;
+    case Access::kRead:
+      keys = &read_keys_;
+      break;
+    case Access::kIngest:
+      keys = &ingest_keys_;
+      break;
+  }
+  if (keys->empty()) return true;
+  auto key = PresentedKey(request);
+  return key && keys->Contains(*key);
+}
+
+HttpResponse ExecutionService::Handle(const HttpRequest& request) {
+  const auto started = Clock::now();
+  const Router::Match match = router_.Find(request.method, request.path);
+  HttpResponse response;
+  std::string_view route_name = "none";
+  if (match.route == nullptr) {
+    if (match.status == 405) {
+      response = ProtocolErrorResponse(405, "MethodNotAllowed",
+                                       fmt::format("{} is not allowed here; use {}", request.method, match.allow));
+      response.headers.emplace_back("Allow", match.allow);
+    } else {
+      response = ProtocolErrorResponse(404, "NotFound", "no such resource: " + Quoted(request.path));
+    }
+  } else {
+    route_name = match.route->name;
+    if (!Authorized(match.route->access, request)) {
+      response = ErrorResponse({ErrorCode::kUnauthorized,
+                                match.route->access == Access::kIngest
+                                    ? "an ingest key is required: Authorization: Bearer KEY or x-api-key: KEY"
+                                    : "a read key is required: Authorization: Bearer KEY or x-api-key: KEY"});
+    } else {
+      response = match.route->handler(request);
+    }
+  }
+  metrics_.RecordRequest(route_name, response.status, SecondsSince(started));
+  return response;
+}
+
+HttpResponse ExecutionService::ListExecutions(const HttpRequest& request) {
+  const auto started = Clock::now();
+  auto params = ParseQueryString(request.query);
+  if (!params) return ErrorResponse(params.error());
+  auto arguments = QueryArgumentsOf(*params);
+  if (!arguments) return ErrorResponse(arguments.error());
+  auto page = exidx::ListExecutions(store_, tokens_, *arguments);
+  if (!page) return ErrorResponse(page.error());
+  const auto fetch_millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  return JsonResponse(RenderListResponse(*page, fetch_millis));
+}
+
+Result<IngestCounts> ExecutionService::Ingest(std::string_view body) {
+  auto events = ParseEventBatch(body);
+  if (!events) {
+    metrics_.RecordInvalidEvents(1);
+    return std::unexpected(events.error());
+  }
+  auto counts = indexer_.Ingest(*events);
+  if (!counts) return counts;
+  metrics_.RecordIngest(*counts);
+  if (counts->indexed > 0) hub_.Notify();
+  return counts;
+}
+
+HttpResponse ExecutionService::PostEvents(const HttpRequest& request) {
+  auto counts = Ingest(request.body);
+  if (!counts) return ErrorResponse(counts.error());
+  return JsonResponse(RenderIngestCounts(*counts));
+}
+
+HttpResponse ExecutionService::StreamExecutions(const HttpRequest& request) {
+  auto params = ParseQueryString(request.query);
+  if (!params) return ErrorResponse(params.error());
+  auto arguments = QueryArgumentsOf(*params);
+  if (!arguments) return ErrorResponse(arguments.error());
+  // Only the filters apply to a stream; paging arguments are not accepted.
+  for (const auto* name : {"maxResults", "nextToken", "order"}) {
+    if (!ParamOr(*params, name).empty()) {
+      return ErrorResponse({ErrorCode::kInvalidParameter, fmt::format("{}: not an argument of a stream", name)});
+    }
+  }
+  auto query = ValidateQuery(*arguments, tokens_);
+  if (!query) return ErrorResponse(query.error());
+
+  std::string last_event_id(request.Header("Last-Event-ID").value_or(""));
+  if (last_event_id.empty()) last_event_id = ParamOr(*params, "lastEventId");
+  std::uint64_t after = 0;
+  if (!last_event_id.empty()) {
+    auto id = ParseEventId(last_event_id);
+    if (!id) return ErrorResponse(id.error());
+    after = *id;
+  } else {
+    // A new client starts at the feed's newest change.
+    auto range = store_.ReadChanges(0, 1);
+    if (!range) return ErrorResponse(range.error());
+    after = range->latest;
+  }
+  // Fail now, with a status code, if the store keeps no feed.
+  if (auto probe = store_.ReadChanges(after, 0); !probe) return ErrorResponse(probe.error());
+
+  HttpResponse response;
+  response.stream = std::make_shared<ChangeStream>(store_, query->filter, after, options_.stream_batch);
+  return response;
+}
+
+HttpResponse ExecutionService::ListAgents(const HttpRequest&) {
+  auto agents = store_.ListAgents();
+  if (!agents) return ErrorResponse(agents.error());
+  boost::json::array list;
+  for (const AgentSummary& agent : *agents) {
+    list.push_back(boost::json::object{{"agentName", agent.agent_name}, {"executions", agent.executions}});
+  }
+  return JsonResponse(boost::json::serialize(boost::json::object{{"agents", std::move(list)}}));
+}
+
+HttpResponse ExecutionService::Ready(const HttpRequest&) {
+  if (auto probe = store_.Get("arn:exidx:readiness-probe"); !probe) return ErrorResponse(probe.error());
+  return JsonResponse(R"({"status":"ready"})");
+}
+
+HttpResponse ExecutionService::Metrics(const HttpRequest&) {
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = metrics_.Render(agents_.Stats(), options_.store_bytes ? options_.store_bytes() : -1);
+  return response;
+}
+
+}  // namespace exidx::server

@@ -1,0 +1,216 @@
+// ExecutionService at the handler level, over the reference store: every
+// route's answers and errors without a network, including what is hard to
+// provoke end to end (a failing tag source -> 503, a trimmed change feed).
+#include "server/execution_service.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "server/test_events.h"
+#include "core/json_render.h"
+#include "support/fake_clock.h"
+#include "support/reference_store.h"
+
+namespace exidx::server {
+namespace {
+
+namespace json = boost::json;
+using testing::StatusEvent;
+
+class FailingTagSource final : public TagSource {
+ public:
+  Result<Tags> TagsOf(const std::string&) override {
+    return Fail(ErrorCode::kUnavailable, "ListTagsForResource: throttled");
+  }
+};
+
+class AgentTagSource final : public TagSource {
+ public:
+  Result<Tags> TagsOf(const std::string&) override {
+    return Tags{{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}};
+  }
+};
+
+// A store whose change feed says the reader missed changes.
+class TrimmedFeedStore final : public ExecutionStore {
+ public:
+  explicit TrimmedFeedStore(ExecutionStore& inner) : inner_(inner) {}
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c) override { return inner_.Apply(c); }
+  Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return inner_.Scan(r); }
+  Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return inner_.Get(arn); }
+  Result<std::string> PageTokenSecret() override { return inner_.PageTokenSecret(); }
+  Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t) override {
+    ChangeRange range;
+    range.latest = 100;
+    range.missed = after < 50;
+    return range;
+  }
+
+ private:
+  ExecutionStore& inner_;
+};
+
+class ExecutionServiceTest : public ::testing::Test {
+ protected:
+  void SetUpService(TagSource* tags, ServiceOptions options = {}, ExecutionStore* store = nullptr) {
+    resolver_ = std::make_unique<AgentResolver>(tags, AgentRule{.index_all = tags == nullptr}, clock_);
+    ExecutionStore& used = store ? *store : store_;
+    indexer_ = std::make_unique<Indexer>(used, *resolver_, clock_);
+    service_ = ExecutionService::Create(used, *indexer_, *resolver_, hub_, metrics_, std::move(options)).value();
+  }
+
+  HttpResponse Call(std::string method, std::string target, std::string body = "",
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
+    HttpRequest request;
+    request.method = std::move(method);
+    const auto question = target.find('?');
+    request.path = target.substr(0, question);
+    if (question != std::string::npos) request.query = target.substr(question + 1);
+    for (auto& [name, value] : headers) request.headers.emplace(name, value);
+    request.body = std::move(body);
+    return service_->Handle(request);
+  }
+
+  static std::string ErrorCodeOf(const HttpResponse& response) {
+    return std::string(json::parse(response.body).at("error").at("code").as_string());
+  }
+
+  testing::FakeClock clock_;
+  testing::ReferenceStore store_;
+  ChangeHub hub_;
+  ServerMetrics metrics_;
+  std::unique_ptr<AgentResolver> resolver_;
+  std::unique_ptr<Indexer> indexer_;
+  std::unique_ptr<ExecutionService> service_;
+};
+
+TEST_F(ExecutionServiceTest, FailingTagSourceGives503WithRetryAfterAndAppliesNothing) {
+  FailingTagSource tags;
+  SetUpService(&tags);
+  auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(ErrorCodeOf(response), "Unavailable");
+  EXPECT_EQ(response.headers, (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "1"}}));
+  EXPECT_TRUE(store_.All({}, SortOrder::kDesc).empty());
+  EXPECT_EQ(hub_.epoch(), 0u);
+  EXPECT_NE(metrics_.Render(resolver_->Stats(), -1).find("exidx_tag_cache_failures_total 1\n"), std::string::npos);
+}
+
+TEST_F(ExecutionServiceTest, StoreFailureGives503) {
+  AgentTagSource tags;
+  SetUpService(&tags);
+  store_.FailApplyWith(Error{ErrorCode::kUnavailable, "disk full"});
+  auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(ErrorCodeOf(response), "Unavailable");
+}
+
+TEST_F(ExecutionServiceTest, IngestThenListAndAgents) {
+  SetUpService(nullptr);
+  const std::string body = StatusEvent("e1", "alpha", "x1", "RUNNING", 1'759'140'000'000) + "\n" +
+                           StatusEvent("e2", "alpha", "x1", "SUCCEEDED", 1'759'140'000'000, 1'759'140'005'000) +
+                           "\n" + StatusEvent("e3", "beta", "y1", "FAILED", 1'759'140'001'000, 1'759'140'002'000);
+  auto posted = Call("POST", "/v1/events", body);
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  EXPECT_EQ(json::parse(posted.body), json::parse(R"({"received":3,"indexed":3,"unchanged":0,"skipped":0})"));
+  EXPECT_EQ(hub_.epoch(), 1u);
+
+  auto listed = Call("GET", "/v1/executions?agentName=alpha");
+  ASSERT_EQ(listed.status, 200);
+  auto page = json::parse(listed.body);
+  ASSERT_EQ(page.at("executions").as_array().size(), 1u);
+  EXPECT_EQ(page.at("executions").at(0).at("status").as_string(), "SUCCEEDED");
+
+  auto agents = Call("GET", "/v1/agents");
+  ASSERT_EQ(agents.status, 200);
+  EXPECT_EQ(json::parse(agents.body), json::parse(R"({"agents":[{"agentName":"alpha","executions":1},)"
+                                                  R"({"agentName":"beta","executions":1}]})"));
+}
+
+TEST_F(ExecutionServiceTest, RoutingErrors) {
+  SetUpService(nullptr);
+  EXPECT_EQ(Call("GET", "/nope").status, 404);
+  auto wrong = Call("DELETE", "/v1/events");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(ErrorCodeOf(wrong), "MethodNotAllowed");
+}
+
+TEST_F(ExecutionServiceTest, KeysAreSeparateForReadAndIngest) {
+  SetUpService(nullptr, ServiceOptions{.read_keys = {"r1"}, .ingest_keys = {"i1"}});
+  const std::string event = StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000);
+  EXPECT_EQ(Call("GET", "/v1/executions").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/executions", "", {{"x-api-key", "i1"}}).status, 401);
+  EXPECT_EQ(Call("GET", "/v1/executions", "", {{"x-api-key", "r1"}}).status, 200);
+  EXPECT_EQ(Call("POST", "/v1/events", event, {{"Authorization", "Bearer r1"}}).status, 401);
+  EXPECT_EQ(Call("POST", "/v1/events", event, {{"Authorization", "Bearer i1"}}).status, 200);
+  EXPECT_EQ(Call("GET", "/metrics").status, 401);
+  EXPECT_EQ(Call("GET", "/metrics", "", {{"x-api-key", "r1"}}).status, 200);
+  EXPECT_EQ(Call("GET", "/healthz").status, 200);
+  EXPECT_EQ(Call("GET", "/readyz").status, 200);
+  EXPECT_EQ(ErrorCodeOf(Call("GET", "/v1/agents")), "Unauthorized");
+}
+
+TEST_F(ExecutionServiceTest, StreamDeliversMatchingChangesAfterLastEventId) {
+  SetUpService(nullptr);
+  ASSERT_EQ(Call("POST", "/v1/events", StatusEvent("e1", "alpha", "a1", "RUNNING", 1'759'140'000'000)).status, 200);
+  auto response = Call("GET", "/v1/executions/stream?agentName=beta");
+  ASSERT_EQ(response.status, 200);
+  ASSERT_NE(response.stream, nullptr);
+  std::string text;
+  ASSERT_FALSE(response.stream->Poll(text).value());
+  EXPECT_EQ(text.find("event: execution"), std::string::npos) << "a new client starts at the latest change";
+
+  ASSERT_EQ(Call("POST", "/v1/events",
+                 StatusEvent("e2", "alpha", "a2", "RUNNING", 1'759'140'000'000) + "\n" +
+                     StatusEvent("e3", "beta", "b1", "RUNNING", 1'759'140'000'000))
+                .status,
+            200);
+  text.clear();
+  ASSERT_FALSE(response.stream->Poll(text).value());
+  EXPECT_EQ(text, "id: 3\nevent: execution\ndata: " + RenderRecord(*store_.Get(testing::ExecutionArnOf("beta", "b1")).value()) +
+                      "\n\n");
+
+  // Resume from id 1: the changes after it that match (a2 does not).
+  auto resumed = Call("GET", "/v1/executions/stream", "", {{"Last-Event-ID", "1"}});
+  ASSERT_EQ(resumed.status, 200);
+  text.clear();
+  ASSERT_FALSE(resumed.stream->Poll(text).value());
+  EXPECT_NE(text.find("id: 2\nevent: execution\n"), std::string::npos);
+  EXPECT_NE(text.find("id: 3\nevent: execution\n"), std::string::npos);
+}
+
+TEST_F(ExecutionServiceTest, StreamArgumentErrors) {
+  SetUpService(nullptr);
+  EXPECT_EQ(ErrorCodeOf(Call("GET", "/v1/executions/stream?status=DONE")), "InvalidParameter");
+  EXPECT_EQ(ErrorCodeOf(Call("GET", "/v1/executions/stream?lastEventId=abc")), "InvalidParameter");
+  EXPECT_EQ(Call("GET", "/v1/executions/stream?maxResults=5").status, 400);
+}
+
+TEST_F(ExecutionServiceTest, StreamFromTrimmedFeedSendsReset) {
+  TrimmedFeedStore trimmed(store_);
+  SetUpService(nullptr, {}, &trimmed);
+  auto response = Call("GET", "/v1/executions/stream", "", {{"Last-Event-ID", "7"}});
+  ASSERT_EQ(response.status, 200);
+  std::string text;
+  ASSERT_FALSE(response.stream->Poll(text).value());
+  EXPECT_NE(text.find("id: 100\nevent: reset\ndata: "), std::string::npos) << text;
+}
+
+TEST_F(ExecutionServiceTest, StoreWithoutFeedAnswers503ForStreams) {
+  class NoFeedStore final : public ExecutionStore {
+   public:
+    explicit NoFeedStore(ExecutionStore& inner) : inner_(inner) {}
+    Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c) override { return inner_.Apply(c); }
+    Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return inner_.Scan(r); }
+    Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return inner_.Get(arn); }
+    Result<std::string> PageTokenSecret() override { return inner_.PageTokenSecret(); }
+    ExecutionStore& inner_;
+  } no_feed(store_);
+  SetUpService(nullptr, {}, &no_feed);
+  EXPECT_EQ(Call("GET", "/v1/executions/stream").status, 503);
+  EXPECT_EQ(Call("GET", "/v1/agents").status, 503);
+}
+
+}  // namespace
+}  // namespace exidx::server

@@ -1,0 +1,85 @@
+// A tiny blocking HTTP/1.1 client for the server's tests: one request per
+// connection (Connection: close), raw sockets, deadlines on every wait. Also
+// raw connections (for byte-by-byte and oversized requests) and an SSE reader.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace exidx::testing {
+
+struct HttpReply {
+  int status = 0;                              // 0: no answer (connection closed or failed).
+  std::map<std::string, std::string> headers;  // Names lower-cased.
+  std::string body;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Sends one request to 127.0.0.1:port and reads the answer until the server
+// closes the connection (or `timeout`).
+HttpReply HttpCall(std::uint16_t port, const std::string& method, const std::string& target,
+                   const Headers& headers = {}, const std::string& body = "",
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// A raw TCP connection to 127.0.0.1:port.
+class Connection {
+ public:
+  explicit Connection(std::uint16_t port);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  // False when the peer closed or reset the connection.
+  bool Send(const std::string& bytes);
+  // Waits up to `timeout` for bytes; "" with closed() true at end of stream.
+  std::string Receive(std::chrono::milliseconds timeout);
+  // Reads until the peer closes (or `timeout`); everything received.
+  std::string ReceiveAll(std::chrono::milliseconds timeout);
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_ = -1;
+  bool closed_ = false;
+};
+
+// Parses "HTTP/1.1 200 OK\r\n...\r\n\r\nbody" (Content-Length bodies only).
+HttpReply ParseReply(const std::string& text);
+
+struct SseEvent {
+  std::string id;
+  std::string event;  // "message" when the server sent none.
+  std::string data;
+};
+
+// Opens GET `target` as an event stream and reads its events.
+class SseClient {
+ public:
+  SseClient(std::uint16_t port, const std::string& target, const Headers& headers = {});
+
+  // The response's status (after the headers arrived), 0 if none.
+  int status() const { return status_; }
+  const std::string& head() const { return head_; }
+
+  // The next event (comments skipped), or nullopt after `timeout` or when the
+  // stream ended.
+  std::optional<SseEvent> Next(std::chrono::milliseconds timeout);
+  // Whether the server closed the stream (only known after a Next that found nothing).
+  bool closed() const { return connection_.closed(); }
+  // Comment lines seen so far (": keep-alive", ...).
+  int comments() const { return comments_; }
+
+ private:
+  Connection connection_;
+  std::string buffer_;
+  std::string head_;
+  int status_ = 0;
+  int comments_ = 0;
+};
+
+}  // namespace exidx::testing
