@@ -1,0 +1,107 @@
+#include "store/rocksdb/index_keys.h"
+
+#include <cstdint>
+
+#include "core/byte_order.h"
+#include "store/rocksdb/varint.h"
+
+namespace exidx {
+namespace {
+
+constexpr std::uint64_t kSignBit = std::uint64_t{1} << 63;
+
+void AppendAgent(std::string& out, std::string_view agent_name) {
+  AppendVarint64(out, agent_name.size());
+  out.append(agent_name);
+}
+
+std::string Prefix(IndexShape shape, const std::string* agent_name, const ExecutionStatus* status) {
+  std::string out(1, static_cast<char>(shape));
+  if (agent_name != nullptr) AppendAgent(out, *agent_name);
+  if (status != nullptr) out.push_back(static_cast<char>(*status));
+  return out;
+}
+
+// The smallest key greater than every key that starts with `key`; "" when
+// none exists (every byte is 0xFF), which IndexPrefix never produces.
+std::string PrefixSuccessor(std::string key) {
+  while (!key.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(key.back());
+    if (last != 0xFF) {
+      ++last;
+      return key;
+    }
+    key.pop_back();
+  }
+  return key;
+}
+
+}  // namespace
+
+void AppendSortableMillis(std::string& out, EpochMillis millis) {
+  AppendBigEndian64(out, static_cast<std::uint64_t>(millis) ^ kSignBit);
+}
+
+EpochMillis ReadSortableMillis(std::string_view bytes) {
+  return static_cast<EpochMillis>(ReadBigEndian64(bytes) ^ kSignBit);
+}
+
+std::string IndexPrefix(const ExecutionFilter& filter) {
+  const std::string* agent = filter.agent_name ? &*filter.agent_name : nullptr;
+  const ExecutionStatus* status = filter.status ? &*filter.status : nullptr;
+  if (agent != nullptr && status != nullptr) return Prefix(IndexShape::kAgentStatus, agent, status);
+  if (agent != nullptr) return Prefix(IndexShape::kAgent, agent, nullptr);
+  if (status != nullptr) return Prefix(IndexShape::kStatus, nullptr, status);
+  return Prefix(IndexShape::kAll, nullptr, nullptr);
+}
+
+std::string IndexKey(std::string_view prefix, EpochMillis start_date, std::string_view execution_arn) {
+  std::string key;
+  key.reserve(prefix.size() + kSortableMillisBytes + execution_arn.size());
+  key.append(prefix);
+  AppendSortableMillis(key, start_date);
+  key.append(execution_arn);
+  return key;
+}
+
+std::array<std::string, kIndexShapeCount> IndexKeysOf(const ExecutionRecord& record) {
+  const std::string& agent = record.agent_name;
+  const ExecutionStatus status = record.status;
+  auto key = [&record](const std::string& prefix) { return IndexKey(prefix, record.start_date, record.execution_arn); };
+  return {
+      key(Prefix(IndexShape::kAll, nullptr, nullptr)),
+      key(Prefix(IndexShape::kAgent, &agent, nullptr)),
+      key(Prefix(IndexShape::kStatus, nullptr, &status)),
+      key(Prefix(IndexShape::kAgentStatus, &agent, &status)),
+  };
+}
+
+std::optional<IndexPosition> ParseIndexKey(std::string_view key, std::size_t prefix_size) {
+  if (key.size() < prefix_size + kSortableMillisBytes) return std::nullopt;
+  key.remove_prefix(prefix_size);
+  return IndexPosition{
+      .start_date = ReadSortableMillis(key),
+      .execution_arn = key.substr(kSortableMillisBytes),
+  };
+}
+
+IndexRange IndexRangeOf(const ScanRequest& request) {
+  const ExecutionFilter& filter = request.filter;
+  IndexRange range;
+  range.prefix = IndexPrefix(filter);
+  range.lower = IndexKey(range.prefix, filter.start_from, "");
+  // Every key with startDate == start_to, whatever its executionArn, is below.
+  range.upper = PrefixSuccessor(IndexKey(range.prefix, filter.start_to, ""));
+  if (request.after) {
+    std::string cursor = IndexKey(range.prefix, request.after->start_date, request.after->execution_arn);
+    if (request.order == SortOrder::kAsc) {
+      cursor.push_back('\0');  // The smallest key after the cursor's own.
+      if (range.lower < cursor) range.lower = std::move(cursor);
+    } else if (cursor < range.upper) {
+      range.upper = std::move(cursor);
+    }
+  }
+  return range;
+}
+
+}  // namespace exidx

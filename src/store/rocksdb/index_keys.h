@@ -1,0 +1,80 @@
+// Keys of the index column family. Every filter shape of a ScanRequest maps
+// to one contiguous key range ordered by (startDate, executionArn), so that a
+// scan reads exactly the entries it returns and never filters and discards.
+//
+// Key = prefix | startDate | executionArn, where the prefix names the shape
+// and its values:
+//   all            0x01
+//   agent          0x02 | varint(len) agentName
+//   status         0x03 | status
+//   agent+status   0x04 | varint(len) agentName | status
+// startDate is 8 bytes big-endian with the sign bit flipped, so that signed
+// values sort as bytes; executionArn runs to the end of the key, so bytewise
+// order equals std::string order on it. The length-prefixed agent name makes
+// the prefixes of two different agents differ before either ends: no agent's
+// entries can fall inside another's range ("a" vs "a\0b" vs "ab").
+// Values are the record's encoding (record_codec.h): a scan reads a page from
+// the index alone.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/query.h"
+#include "core/record.h"
+
+namespace exidx {
+
+enum class IndexShape : char {
+  kAll = 0x01,
+  kAgent = 0x02,
+  kStatus = 0x03,
+  kAgentStatus = 0x04,
+};
+
+inline constexpr std::size_t kIndexShapeCount = 4;
+inline constexpr std::size_t kSortableMillisBytes = 8;
+
+// Appends `millis` so that bytewise order is numeric order.
+void AppendSortableMillis(std::string& out, EpochMillis millis);
+
+// REQUIRES: bytes.size() >= kSortableMillisBytes.
+EpochMillis ReadSortableMillis(std::string_view bytes);
+
+// The prefix of the index entries that `filter` selects (its agent and status;
+// bounds are not part of it).
+std::string IndexPrefix(const ExecutionFilter& filter);
+
+// The key of one index entry under `prefix`.
+std::string IndexKey(std::string_view prefix, EpochMillis start_date, std::string_view execution_arn);
+
+// The key of `record` in every shape, in IndexShape order.
+std::array<std::string, kIndexShapeCount> IndexKeysOf(const ExecutionRecord& record);
+
+// The position of an index entry, read back from its key.
+struct IndexPosition {
+  EpochMillis start_date;
+  std::string_view execution_arn;  // Points into the key.
+};
+
+// REQUIRES: `key` starts with a prefix of `prefix_size` bytes.
+// nullopt when the key is too short to hold a startDate.
+std::optional<IndexPosition> ParseIndexKey(std::string_view key, std::size_t prefix_size);
+
+// The keys a scan visits: those k with lower <= k < upper, in the scan's order.
+struct IndexRange {
+  std::string prefix;
+  std::string lower;
+  std::string upper;
+
+  bool Empty() const { return !(lower < upper); }
+};
+
+// The range of `request`: its filter's prefix, startDate within the inclusive
+// bounds, and strictly after the cursor when one is given.
+IndexRange IndexRangeOf(const ScanRequest& request);
+
+}  // namespace exidx

@@ -1,0 +1,139 @@
+#include "store/rocksdb/record_codec.h"
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "store/rocksdb/varint.h"
+
+namespace exidx {
+namespace {
+
+enum Flag : std::uint8_t {
+  kHasStopDate = 1 << 0,
+  kHasError = 1 << 1,
+  kHasCause = 1 << 2,
+  kHasTtl = 1 << 3,
+};
+constexpr std::uint8_t kKnownFlags = kHasStopDate | kHasError | kHasCause | kHasTtl;
+
+void AppendBytes(std::string& out, std::string_view bytes) {
+  AppendVarint64(out, bytes.size());
+  out.append(bytes);
+}
+
+void AppendSigned(std::string& out, std::int64_t value) {
+  AppendVarint64(out, ZigZagEncode(value));
+}
+
+// a - b modulo 2^64: defined for every pair, and undone exactly by AddWrapping.
+std::int64_t SubtractWrapping(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+
+std::int64_t AddWrapping(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
+// Reads fields from the front of the value; any shortfall makes it fail once.
+class ValueReader {
+ public:
+  explicit ValueReader(std::string_view input) : input_(input) {}
+
+  bool ok() const { return ok_; }
+  bool AtEnd() const { return input_.empty(); }
+
+  std::uint8_t Byte() {
+    if (input_.empty()) return Failed(0);
+    const auto byte = static_cast<std::uint8_t>(input_.front());
+    input_.remove_prefix(1);
+    return byte;
+  }
+
+  std::int64_t Signed() {
+    auto value = ReadVarint64(input_);
+    return value ? ZigZagDecode(*value) : Failed(0);
+  }
+
+  std::string Bytes() {
+    auto size = ReadVarint64(input_);
+    if (!size || *size > input_.size()) return Failed(std::string());
+    std::string bytes(input_.substr(0, *size));
+    input_.remove_prefix(*size);
+    return bytes;
+  }
+
+ private:
+  template <class T>
+  T Failed(T value) {
+    ok_ = false;
+    input_ = {};
+    return value;
+  }
+
+  std::string_view input_;
+  bool ok_ = true;
+};
+
+std::unexpected<Error> Corrupt(std::string_view execution_arn, std::string_view problem) {
+  return Fail(ErrorCode::kInternal, fmt::format("stored record of {} is corrupt: {}", Quoted(execution_arn), problem));
+}
+
+}  // namespace
+
+void EncodeRecordValue(const ExecutionRecord& record, std::string& out) {
+  std::uint8_t flags = 0;
+  if (record.stop_date) flags |= kHasStopDate;
+  if (record.error) flags |= kHasError;
+  if (record.cause) flags |= kHasCause;
+  if (record.ttl) flags |= kHasTtl;
+  out.push_back(kRecordFormatVersion);
+  out.push_back(static_cast<char>(flags));
+  AppendBytes(out, record.agent_name);
+  AppendBytes(out, record.state_machine_arn);
+  AppendBytes(out, record.execution_name);
+  out.push_back(static_cast<char>(record.status));
+  AppendSigned(out, record.start_date);
+  AppendSigned(out, record.redrive_count);
+  AppendSigned(out, SubtractWrapping(record.indexed_at, record.start_date));
+  if (record.stop_date) AppendSigned(out, SubtractWrapping(*record.stop_date, record.start_date));
+  if (record.error) AppendBytes(out, *record.error);
+  if (record.cause) AppendBytes(out, *record.cause);
+  if (record.ttl) AppendSigned(out, *record.ttl);
+}
+
+Result<ExecutionRecord> DecodeRecordValue(std::string_view execution_arn, std::string_view bytes) {
+  ValueReader in(bytes);
+  const std::uint8_t version = in.Byte();
+  if (!in.ok()) return Corrupt(execution_arn, "empty value");
+  if (version != static_cast<std::uint8_t>(kRecordFormatVersion)) {
+    return Corrupt(execution_arn, fmt::format("unknown format version {} (this build reads {})", version,
+                                              static_cast<int>(kRecordFormatVersion)));
+  }
+  const std::uint8_t flags = in.Byte();
+  if (in.ok() && (flags & ~kKnownFlags) != 0) return Corrupt(execution_arn, "unknown flags");
+
+  ExecutionRecord record;
+  record.execution_arn = std::string(execution_arn);
+  record.agent_name = in.Bytes();
+  record.state_machine_arn = in.Bytes();
+  record.execution_name = in.Bytes();
+  const std::uint8_t status = in.Byte();
+  if (in.ok() && status > static_cast<std::uint8_t>(ExecutionStatus::kPendingRedrive)) {
+    return Corrupt(execution_arn, fmt::format("unknown status {}", status));
+  }
+  record.status = static_cast<ExecutionStatus>(status);
+  record.start_date = in.Signed();
+  record.redrive_count = in.Signed();
+  record.indexed_at = AddWrapping(record.start_date, in.Signed());
+  if (flags & kHasStopDate) record.stop_date = AddWrapping(record.start_date, in.Signed());
+  if (flags & kHasError) record.error = in.Bytes();
+  if (flags & kHasCause) record.cause = in.Bytes();
+  if (flags & kHasTtl) record.ttl = in.Signed();
+  if (!in.ok()) return Corrupt(execution_arn, "truncated value");
+  if (!in.AtEnd()) return Corrupt(execution_arn, "trailing bytes");
+  return record;
+}
+
+}  // namespace exidx
