@@ -32,6 +32,9 @@ struct BenchQuery {
   EpochMillis from = 0;
   EpochMillis to = 0;
   int page_size = 50;
+  // Oldest first. Only exidx answers it (an experiment: forward against
+  // backward iteration of the same index); the SQL peers answer newest first.
+  bool ascending = false;
 };
 
 struct BenchPage {

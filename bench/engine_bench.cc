@@ -6,6 +6,8 @@
 //                --durability sync|relaxed [--sizes 100000,1000000]
 //                [--batch1-events N] [--batch100-events N] [--queries Q]
 //                [--walks W] [--dir DIR] [--conninfo "host=... port=..."]
+//                [--ascending]  (exidx only: oldest first, to compare forward
+//                                and backward iteration of its index)
 //   engine_bench --engine baseline --sizes ...   (the ListExecutions model)
 #include <fmt/format.h>
 
@@ -44,6 +46,7 @@ struct Args {
   int walks = 10;
   std::string dir = "/tmp/exidx-engine-bench";
   std::string conninfo;
+  bool ascending = false;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -89,6 +92,8 @@ Args ParseArgs(int argc, char** argv) {
       args.walks = std::stoi(next());
     } else if (a == "--dir") {
       args.dir = next();
+    } else if (a == "--ascending") {
+      args.ascending = true;
     } else if (a == "--conninfo") {
       args.conninfo = next();
     } else {
@@ -101,7 +106,7 @@ Args ParseArgs(int argc, char** argv) {
 
 // Every line printed is one JSON object with these fields first.
 std::string Head(const Args& args, std::string_view figure) {
-  return fmt::format(R"({{"engine":"{}","durability":"{}","figure":"{}")", args.engine,
+  return fmt::format(R"({{"engine":"{}","durability":"{}","figure":"{}")", args.engine + (args.ascending ? "-asc" : ""),
                      args.durability == BenchDurability::kSync ? "sync" : "relaxed", figure);
 }
 
@@ -202,7 +207,8 @@ void MeasureQueries(const Args& args, BenchEngine& engine, const Workload& workl
       std::size_t items = 0;
       std::uint64_t digest = 0;
       for (int q = 0; q < args.queries; ++q) {
-        const BenchQuery query = QueryOf(workload, shape, range, q);
+        BenchQuery query = QueryOf(workload, shape, range, q);
+        query.ascending = args.ascending;
         const auto t0 = SteadyClock::now();
         auto page = engine.Query(query, std::nullopt);
         micros.push_back(Seconds(SteadyClock::now() - t0) * 1e6);
@@ -215,7 +221,8 @@ void MeasureQueries(const Args& args, BenchEngine& engine, const Workload& workl
       std::vector<double> walk_ms;
       double pages = 0;
       for (int w = 0; w < args.walks; ++w) {
-        const BenchQuery query = QueryOf(workload, shape, range, w);
+        BenchQuery query = QueryOf(workload, shape, range, w);
+        query.ascending = args.ascending;
         std::optional<std::string> next;
         const auto t0 = SteadyClock::now();
         for (int p = 0; p < 20; ++p) {
@@ -333,6 +340,7 @@ int Run(const Args& args) {
     engine = OpenPostgresEngine(options, agents, clock);
   }
   if (!engine) Die(engine.error());
+  if (args.ascending && args.engine != "exidx") Usage("--ascending is for exidx only");
   if (args.mode == "ingest") return RunIngest(args, **engine);
   if (args.mode == "load") return RunLoad(args, **engine);
   Usage("--mode ingest|load");

@@ -34,6 +34,7 @@ class ExidxEngine final : public BenchEngine {
     arguments.start_date_to = FormatTimestamp(query.to);
     arguments.max_results = std::to_string(query.page_size);
     arguments.next_token = continuation;
+    if (query.ascending) arguments.order = "asc";
     auto page = ListExecutions(*store_, tokens_, arguments);
     if (!page) return std::unexpected(page.error());
     return BenchPage{.executions = std::move(page->executions), .next = std::move(page->next_token)};
