@@ -1,0 +1,142 @@
+// `exidx lambda`: the Lambda custom runtime (provided.al2023). The package's
+// `bootstrap` starts it; it serves the index or the list handler (chosen by
+// _HANDLER or --handler) over the Runtime API at AWS_LAMBDA_RUNTIME_API.
+// Everything expensive (store and table description, credentials, HTTP
+// connections, the page token secret, the tag cache) is set up once per
+// container, before the first invocation.
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "aws/curl_http_client.h"
+#include "aws/environment.h"
+#include "cli/agent_options.h"
+#include "cli/commands.h"
+#include "cli/store_options.h"
+#include "indexer/indexer.h"
+#include "lambda/handlers.h"
+#include "lambda/runtime_client.h"
+#include "lambda/runtime_loop.h"
+
+namespace exidx::cli {
+namespace {
+
+struct LambdaOptions {
+  StoreOptions store;
+  bool store_given = false;
+  AgentOptions agents;
+  std::string handler;
+  int deadline_margin_ms = 500;
+  std::uint64_t max_invocations = 0;
+};
+
+void Log(const std::string& line) { std::cerr << "exidx lambda: " << line << std::endl; }
+
+// What one container keeps alive across invocations.
+struct Function {
+  std::unique_ptr<ExecutionStore> store;
+  AgentSetup agents;
+  std::unique_ptr<Indexer> indexer;
+  std::unique_ptr<lambda::InvocationHandler> handler;
+};
+
+// --store, else EXIDX_STORE, else the table of EXECUTION_INDEX_TABLE_NAME: a
+// Lambda has no place for the embedded store's default directory.
+Result<StoreOptions> LambdaStore(const LambdaOptions& options) {
+  StoreOptions store = options.store;
+  if (options.store_given) return store;
+  if (aws::GetSetting(aws::Environment::Process(), "EXECUTION_INDEX_TABLE_NAME")) {
+    store.store = "dynamodb://";
+    return store;
+  }
+  return Fail(ErrorCode::kInvalidParameter, "no store: set EXECUTION_INDEX_TABLE_NAME or give --store");
+}
+
+Result<Function> InitFunction(const LambdaOptions& options, const Clock& clock) {
+  if (options.handler != "index" && options.handler != "list") {
+    return Fail(ErrorCode::kInvalidParameter,
+                "handler: expected index or list (--handler or _HANDLER), got " + Quoted(options.handler));
+  }
+  auto store_options = LambdaStore(options);
+  if (!store_options) return std::unexpected(store_options.error());
+  Function function;
+  if (options.handler == "index") {
+    auto agents = BuildAgentSetup(options.agents, clock);  // Before the store: cheap to check.
+    if (!agents) return std::unexpected(agents.error());
+    function.agents = std::move(*agents);
+  }
+  auto store = OpenStore(*store_options);
+  if (!store) return std::unexpected(store.error());
+  function.store = std::move(*store);
+  if (options.handler == "index") {
+    function.indexer = std::make_unique<Indexer>(*function.store, *function.agents.resolver, clock);
+    function.handler = std::make_unique<lambda::IndexHandler>(*function.indexer);
+  } else {
+    auto secret = function.store->PageTokenSecret();
+    if (!secret) return std::unexpected(secret.error());
+    function.handler = std::make_unique<lambda::ListHandler>(*function.store, PageTokenCodec(std::move(*secret)));
+  }
+  return function;
+}
+
+int RunLambda(const LambdaOptions& options) {
+  const auto api = aws::GetSetting(aws::Environment::Process(), "AWS_LAMBDA_RUNTIME_API");
+  if (!api) {
+    return ReportError({ErrorCode::kInvalidParameter,
+                        "AWS_LAMBDA_RUNTIME_API is not set: `exidx lambda` runs inside AWS Lambda (or a Runtime "
+                        "API emulator)"});
+  }
+  aws::CurlHttpClient http;
+  lambda::RuntimeClient runtime(http, *api);
+  SystemClock clock;
+
+  const auto started = std::chrono::steady_clock::now();
+  auto function = InitFunction(options, clock);
+  if (!function) {
+    Log("init failed: " + std::string(ErrorCodeName(function.error().code)) + ": " + function.error().message);
+    auto reported = runtime.ReportInitError(function.error());
+    if (!reported) Log("cannot report the init error: " + reported.error().message);
+    return 1;
+  }
+  Log("handler " + options.handler + " ready in " +
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                         .count()) +
+      " ms");
+
+  lambda::RuntimeLoopOptions loop{.deadline_margin = std::chrono::milliseconds(options.deadline_margin_ms),
+                                  .max_invocations = options.max_invocations,
+                                  .log = Log};
+  auto served = lambda::RunRuntimeLoop(runtime, *function->handler, clock, loop);
+  if (!served) {
+    Log("runtime API: " + served.error().message);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddLambdaCommand(CLI::App& app, int& exit_status) {
+  auto options = std::make_shared<LambdaOptions>();
+  CLI::App* command = app.add_subcommand(
+      "lambda",
+      "Run as an AWS Lambda custom runtime (provided.al2023): serve the index handler (EventBridge events) or "
+      "the list handler (AppSync/Amplify listExecutionsFromIndex) over AWS_LAMBDA_RUNTIME_API. The store is "
+      "--store, else the DynamoDB table named by EXECUTION_INDEX_TABLE_NAME.");
+  command->add_option("--handler", options->handler, "index or list")->envname("_HANDLER")->required();
+  AddStoreOptions(*command, options->store, /*with_durability=*/true);
+  AddAgentOptions(*command, options->agents);
+  command->add_option("--deadline-margin-ms", options->deadline_margin_ms,
+                      "Fail an invocation with Unavailable this long before its deadline rather than overrun it")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60'000));
+  command->add_option("--max-invocations", options->max_invocations,
+                      "Exit after this many invocations (0: never; for tests and measurements)")
+      ->capture_default_str();
+  command->callback([options, command, &exit_status] {
+    options->store_given = command->count("--store") > 0;
+    exit_status = RunLambda(*options);
+  });
+}
+
+}  // namespace exidx::cli

@@ -1,0 +1,112 @@
+#include "lambda/handlers.h"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "core/event.h"
+#include "core/json_render.h"
+#include "core/list_executions.h"
+
+namespace exidx::lambda {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kFieldName = "listExecutionsFromIndex";
+
+Result<std::optional<std::string>> ArgumentText(std::string_view name, const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null: return std::optional<std::string>();
+    case json::kind::string: return std::optional<std::string>(std::string(value.get_string()));
+    case json::kind::int64: return std::optional<std::string>(std::to_string(value.get_int64()));
+    case json::kind::uint64: return std::optional<std::string>(std::to_string(value.get_uint64()));
+    case json::kind::double_: {
+      // GraphQL Int arrives as a JSON number, which a JavaScript caller may
+      // send as 20.0; an integral double is that integer, anything else is
+      // passed on as written so that validation names it.
+      const double d = value.get_double();
+      if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 1e15) {
+        return std::optional<std::string>(std::to_string(static_cast<std::int64_t>(d)));
+      }
+      return std::optional<std::string>(fmt::format("{}", d));
+    }
+    default:
+      return Fail(ErrorCode::kInvalidParameter,
+                  std::string(name) + ": expected a string or a number, got " + Quoted(json::serialize(value)));
+  }
+}
+
+Result<QueryArguments> ArgumentsFromObject(const json::object& arguments) {
+  QueryArguments out;
+  const std::vector<std::pair<std::string_view, std::optional<std::string>*>> fields = {
+      {"agentName", &out.agent_name},         {"status", &out.status},
+      {"startDateFrom", &out.start_date_from}, {"startDateTo", &out.start_date_to},
+      {"maxResults", &out.max_results},       {"nextToken", &out.next_token},
+      {"order", &out.order},
+  };
+  for (const auto& [key, value] : arguments) {
+    auto field = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
+    if (field == fields.end()) {
+      return Fail(ErrorCode::kInvalidParameter,
+                  "unknown argument " + Quoted(key) +
+                      "; expected agentName, status, startDateFrom, startDateTo, maxResults, nextToken, order");
+    }
+    auto text = ArgumentText(key, value);
+    if (!text) return std::unexpected(text.error());
+    *field->second = std::move(*text);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> IndexHandler::Handle(std::string_view payload) {
+  auto event = ParseEvent(payload, 1);
+  if (!event) return std::unexpected(event.error());
+  auto counts = indexer_.Ingest(std::span<const ParsedEvent>(&*event, 1));
+  if (!counts) return std::unexpected(counts.error());
+  return RenderIngestCounts(*counts);
+}
+
+Result<QueryArguments> ListArgumentsFromPayload(std::string_view payload) {
+  boost::system::error_code ec;
+  json::value root = json::parse(payload, ec);
+  if (ec || !root.is_object()) {
+    return Fail(ErrorCode::kInvalidParameter, "the invocation payload is not a JSON object");
+  }
+  const json::object& event = root.get_object();
+  const json::value* arguments = event.if_contains("arguments");
+  if (arguments == nullptr) return ArgumentsFromObject(event);  // A bare arguments object.
+
+  const json::value* field = event.if_contains("fieldName");
+  if (field == nullptr || field->is_null()) {
+    const json::value* info = event.if_contains("info");
+    field = info && info->is_object() ? info->get_object().if_contains("fieldName") : nullptr;
+  }
+  if (field != nullptr && !field->is_null() && !(field->is_string() && field->get_string() == kFieldName)) {
+    return Fail(ErrorCode::kInvalidParameter, "fieldName: this function answers " + std::string(kFieldName) +
+                                                  ", got " + Quoted(json::serialize(*field)));
+  }
+  if (arguments->is_null()) return QueryArguments{};
+  if (!arguments->is_object()) {
+    return Fail(ErrorCode::kInvalidParameter, "arguments: expected an object, got " + Quoted(json::serialize(*arguments)));
+  }
+  return ArgumentsFromObject(arguments->get_object());
+}
+
+Result<std::string> ListHandler::Handle(std::string_view payload) {
+  const auto started = std::chrono::steady_clock::now();
+  auto arguments = ListArgumentsFromPayload(payload);
+  if (!arguments) return std::unexpected(arguments.error());
+  auto page = ListExecutions(store_, tokens_, *arguments);
+  if (!page) return std::unexpected(page.error());
+  const auto fetch_millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  return RenderListResponse(*page, fetch_millis);
+}
+
+}  // namespace exidx::lambda

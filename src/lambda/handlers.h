@@ -1,0 +1,71 @@
+// The two Lambda handlers of Execution Index (CONTRACT.md sections 2, 5, 6):
+// `index` takes one EventBridge event, `list` answers listExecutionsFromIndex
+// for AppSync/Amplify. Both are built once per container and then serve every
+// invocation, so caches (the agent tag cache) and connections live across them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/page_token.h"
+#include "core/query.h"
+#include "indexer/indexer.h"
+#include "store/execution_store.h"
+
+namespace exidx::lambda {
+
+class InvocationHandler {
+ public:
+  virtual ~InvocationHandler() = default;
+
+  // The response (a JSON text) for one invocation payload, or the error that
+  // Lambda should report with errorType = ErrorCodeName(code). Thread-safe: the
+  // runtime loop calls it from a worker thread, one invocation at a time.
+  virtual Result<std::string> Handle(std::string_view payload) = 0;
+};
+
+// EventBridge -> ParseEvent -> Indexer. Answers {"received":1,"indexed":..,
+// "unchanged":..,"skipped":..}. Errors: kInvalidEvent for a malformed event
+// and kUnavailable when a tag lookup or the store failed; both are reported as
+// Lambda errors, so the event is retried and, when retries are exhausted,
+// kept in the dead-letter queue instead of being dropped.
+class IndexHandler final : public InvocationHandler {
+ public:
+  // `indexer` must outlive the handler.
+  explicit IndexHandler(Indexer& indexer) : indexer_(indexer) {}
+  Result<std::string> Handle(std::string_view payload) override;
+
+ private:
+  Indexer& indexer_;
+};
+
+// The query arguments of a list invocation, whatever its shape:
+// - AppSync direct Lambda resolver / Amplify Gen2 custom query:
+//   {"typeName":"Query","fieldName":"listExecutionsFromIndex","arguments":{...},
+//    "identity":...,"source":...,"request":...,"info":{"fieldName":...}}
+//   (fieldName from the top level, else from info.fieldName; when given it
+//   must be listExecutionsFromIndex);
+// - a bare arguments object {"agentName":"...","maxResults":20,...}.
+// Argument values may be strings or numbers (numbers are rendered as text
+// for validation, so 20 and "20" mean the same); null means absent. Unknown
+// argument names and other value types are kInvalidParameter, naming them.
+Result<QueryArguments> ListArgumentsFromPayload(std::string_view payload);
+
+// listExecutionsFromIndex: answers the section 5 response object; invalid
+// arguments give kInvalidParameter / kInvalidToken.
+class ListHandler final : public InvocationHandler {
+ public:
+  // `store` must outlive the handler; `tokens` authenticates page tokens with
+  // the store's secret.
+  ListHandler(ExecutionStore& store, PageTokenCodec tokens) : store_(store), tokens_(std::move(tokens)) {}
+  Result<std::string> Handle(std::string_view payload) override;
+
+ private:
+  ExecutionStore& store_;
+  const PageTokenCodec tokens_;
+};
+
+}  // namespace exidx::lambda
