@@ -1,5 +1,8 @@
 #include "cli/agent_options.h"
 
+#include "aws/environment.h"
+#include "aws/sfn_client.h"
+
 namespace exidx::cli {
 
 void AddAgentOptions(CLI::App& command, AgentOptions& options) {
@@ -29,9 +32,15 @@ Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clo
     if (!file) return std::unexpected(file.error());
     setup.tags = std::move(*file);
   } else if (!options.index_all) {
-    return Fail(ErrorCode::kInvalidParameter,
-                "no tag source: give --tags-file PATH, or --index-all to index every execution "
-                "(reading tags from Step Functions comes with the AWS build)");
+    // Step Functions' ListTagsForResource, with the region, endpoint and
+    // credentials of the environment (CONTRACT.md section 10).
+    auto client = aws::StepFunctionsClient::Create(aws::AwsContext::Default(aws::Environment::Process()));
+    if (!client) {
+      return Fail(ErrorCode::kInvalidParameter,
+                  "no tag source: give --tags-file PATH, --index-all, or an AWS region (AWS_REGION) to read tags "
+                  "from Step Functions (" + client.error().message + ")");
+    }
+    setup.tags = std::make_unique<aws::StepFunctionsTagSource>(std::shared_ptr<aws::StepFunctionsClient>(std::move(*client)));
   }
   setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), std::move(rule), clock);
   return setup;

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "exidx 0.1.0");
   int exit_status = 0;
   exidx::cli::AddIngestCommand(app, exit_status);
+  exidx::cli::AddInitCommand(app, exit_status);
   exidx::cli::AddQueryCommand(app, exit_status);
   exidx::cli::AddServeCommand(app, exit_status);
   exidx::cli::AddSimulateCommand(app, exit_status);

@@ -1,11 +1,15 @@
 #include "cli/store_options.h"
 
+#include "aws/environment.h"
+#include "aws/json_client.h"
+#include "store/dynamodb/dynamodb_store.h"
 #include "store/rocksdb/rocksdb_store.h"
 
 namespace exidx::cli {
 
 void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durability) {
-  command.add_option("--store", options.store, "The index: a directory for the embedded store")
+  command.add_option("--store", options.store, "The index: a directory for the embedded store, or dynamodb://TABLE "
+                     "(dynamodb:// alone: the table named by EXECUTION_INDEX_TABLE_NAME)")
       ->capture_default_str()
       ->envname("EXIDX_STORE");
   if (with_durability) {
@@ -17,10 +21,37 @@ void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durabil
   }
 }
 
+namespace {
+
+Result<std::string> DynamoDbTableOf(const StoreOptions& options) {
+  constexpr std::string_view kScheme = "dynamodb://";
+  if (!options.store.starts_with(kScheme)) {
+    return Fail(ErrorCode::kInvalidParameter, "--store: " + Quoted(options.store) + " is not dynamodb://TABLE");
+  }
+  std::string table = options.store.substr(kScheme.size());
+  if (table.empty()) table = aws::GetSetting(aws::Environment::Process(), "EXECUTION_INDEX_TABLE_NAME").value_or("");
+  if (table.empty()) {
+    return Fail(ErrorCode::kInvalidParameter, "--store dynamodb://: no table name, and EXECUTION_INDEX_TABLE_NAME is unset");
+  }
+  return table;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
+  if (options.store.starts_with("dynamodb://")) {
+    auto table = DynamoDbTableOf(options);
+    if (!table) return std::unexpected(table.error());
+    const aws::Environment& env = aws::Environment::Process();
+    DynamoDbStoreOptions store_options{.table_name = *table,
+                                       .token_secret = aws::GetSetting(env, "EXIDX_TOKEN_SECRET")};
+    auto store = DynamoDbStore::Open(aws::AwsContext::Default(env), std::move(store_options));
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<ExecutionStore>(std::move(*store));
+  }
   if (options.store.find("://") != std::string::npos) {
     return Fail(ErrorCode::kInvalidParameter,
-                "--store: " + Quoted(options.store) + " is not a directory, and this build knows no store URLs");
+                "--store: " + Quoted(options.store) + " is neither a directory nor dynamodb://TABLE");
   }
   auto store = RocksDbStore::Open(RocksDbStoreOptions{
       .path = options.store,
