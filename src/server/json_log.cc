@@ -3,16 +3,19 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
 #include <mutex>
 
 #include "core/clock.h"
+#include "core/json_writer.h"
 #include "core/time.h"
 
 namespace exidx::server {
 
 struct LogLine::Fields {
-  boost::json::object object;
+  JsonWriter writer;
 };
 
 namespace {
@@ -67,28 +70,37 @@ std::string_view LevelName(LogLevel level) {
 void InitJsonLog() { Init(); }
 
 LogLine::LogLine(LogLevel level, std::string_view message) : level_(level), fields_(std::make_unique<Fields>()) {
-  fields_->object["time"] = FormatTimestamp(SystemClock().NowMillis());
-  fields_->object["level"] = LevelName(level);
-  fields_->object["msg"] = message;
+  fields_->writer.BeginObject();
+  Str("time", FormatTimestamp(SystemClock().NowMillis()));
+  Str("level", LevelName(level));
+  Str("msg", message);
 }
 
 LogLine::~LogLine() {
   Init();
-  Logger()->log(ToSpd(level_), "{}", boost::json::serialize(fields_->object));
+  fields_->writer.EndObject();
+  Logger()->log(ToSpd(level_), "{}", fields_->writer.Take());
 }
 
 LogLine& LogLine::Str(std::string_view key, std::string_view value) {
-  fields_->object[key] = value;
+  fields_->writer.Key(key);
+  fields_->writer.String(value);
   return *this;
 }
 
 LogLine& LogLine::Int(std::string_view key, std::int64_t value) {
-  fields_->object[key] = value;
+  fields_->writer.Key(key);
+  fields_->writer.Int(value);
   return *this;
 }
 
 LogLine& LogLine::Num(std::string_view key, double value) {
-  fields_->object[key] = value;
+  fields_->writer.Key(key);
+  if (std::isfinite(value)) {
+    fields_->writer.Raw(fmt::format("{:.3f}", value));  // 0.559, not 5.59E-1.
+  } else {
+    fields_->writer.Null();
+  }
   return *this;
 }
 
