@@ -23,25 +23,23 @@ std::string RenderIngestCounts(const IngestCounts& c) {
 Indexer::Indexer(ExecutionStore& store, AgentResolver& agents, const Clock& clock)
     : store_(store), agents_(agents), clock_(clock) {}
 
-Result<IngestCounts> Indexer::Ingest(std::span<const ParsedEvent> events) {
-  IngestCounts counts;
-  counts.received = events.size();
-  std::vector<ExecutionRecord> candidates;
-  candidates.reserve(events.size());
-  const EpochMillis now = clock_.NowMillis();
+Result<PreparedBatch> PrepareBatch(std::span<const ParsedEvent> events, AgentResolver& agents, EpochMillis now) {
+  PreparedBatch batch;
+  batch.counts.received = events.size();
+  batch.candidates.reserve(events.size());
   for (const ParsedEvent& parsed : events) {
     const auto* event = std::get_if<StatusChangeEvent>(&parsed);
     if (event == nullptr) {
-      ++counts.skipped;
+      ++batch.counts.skipped;
       continue;
     }
-    auto agent = agents_.AgentNameOf(event->state_machine_arn);
+    auto agent = agents.AgentNameOf(event->state_machine_arn);
     if (!agent) return std::unexpected(agent.error());
     if (!agent->has_value()) {
-      ++counts.skipped;
+      ++batch.counts.skipped;
       continue;
     }
-    candidates.push_back(ExecutionRecord{
+    batch.candidates.push_back(ExecutionRecord{
         .execution_arn = event->execution_arn,
         .agent_name = std::move(**agent),
         .state_machine_arn = event->state_machine_arn,
@@ -55,8 +53,15 @@ Result<IngestCounts> Indexer::Ingest(std::span<const ParsedEvent> events) {
         .indexed_at = now,
     });
   }
-  if (candidates.empty()) return counts;
-  auto outcomes = store_.Apply(candidates);
+  return batch;
+}
+
+Result<IngestCounts> Indexer::Ingest(std::span<const ParsedEvent> events) {
+  auto batch = PrepareBatch(events, agents_, clock_.NowMillis());
+  if (!batch) return std::unexpected(batch.error());
+  IngestCounts counts = batch->counts;
+  if (batch->candidates.empty()) return counts;
+  auto outcomes = store_.Apply(batch->candidates);
   if (!outcomes) return std::unexpected(outcomes.error());
   for (ApplyOutcome outcome : *outcomes) {
     ++(outcome == ApplyOutcome::kIndexed ? counts.indexed : counts.unchanged);

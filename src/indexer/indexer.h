@@ -27,6 +27,15 @@ struct IngestCounts {
 // {"received": 3, "indexed": 2, "unchanged": 1, "skipped": 0}
 std::string RenderIngestCounts(const IngestCounts& counts);
 
+// The records a batch of events would write: one candidate per indexed event,
+// in order, stamped indexed_at = now; `counts` has received and skipped filled
+// in. Resolving agents may fail (kUnavailable): the batch must then fail whole.
+struct PreparedBatch {
+  std::vector<ExecutionRecord> candidates;
+  IngestCounts counts;
+};
+Result<PreparedBatch> PrepareBatch(std::span<const ParsedEvent> events, AgentResolver& agents, EpochMillis now);
+
 // Thread-safe when the store and resolver are (they are).
 class Indexer {
  public:
