@@ -8,6 +8,7 @@ packages=(
   librocksdb-dev libboost1.81-dev libboost-json1.81-dev libssl-dev libcurl4-openssl-dev
   libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+  zip unzip busybox-static  # the Lambda package and its chroot test
 )
 
 missing=()
