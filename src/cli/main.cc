@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   int exit_status = 0;
   exidx::cli::AddIngestCommand(app, exit_status);
   exidx::cli::AddInitCommand(app, exit_status);
+  exidx::cli::AddLambdaCommand(app, exit_status);
   exidx::cli::AddQueryCommand(app, exit_status);
   exidx::cli::AddServeCommand(app, exit_status);
   exidx::cli::AddSimulateCommand(app, exit_status);
