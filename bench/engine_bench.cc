@@ -6,6 +6,9 @@
 //                --durability sync|relaxed [--sizes 100000,1000000]
 //                [--batch1-events N] [--batch100-events N] [--queries Q]
 //                [--walks W] [--dir DIR] [--conninfo "host=... port=..."]
+//                [--total N]  (simulate N executions, stop at the last size:
+//                              the same history as a run to N)
+//                [--settle-max N]  (settle and measure disk only up to N executions)
 //                [--ascending]  (exidx only: oldest first, to compare forward
 //                                and backward iteration of its index)
 //   engine_bench --engine baseline --sizes ...   (the ListExecutions model)
@@ -15,6 +18,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -39,6 +43,7 @@ struct Args {
   BenchDurability durability = BenchDurability::kRelaxed;
   std::vector<std::int64_t> sizes = {100'000, 1'000'000};
   std::int64_t per_day = 5000;
+  std::int64_t total = 0;
   std::size_t batch1_events = 2000;
   std::size_t batch100_events = 200'000;
   std::size_t load_batch = 100;
@@ -47,6 +52,7 @@ struct Args {
   std::string dir = "/tmp/exidx-engine-bench";
   std::string conninfo;
   bool ascending = false;
+  std::int64_t settle_max = std::numeric_limits<std::int64_t>::max();
 };
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -78,6 +84,8 @@ Args ParseArgs(int argc, char** argv) {
         args.sizes.push_back(std::stoll(list.substr(pos, comma - pos)));
         pos = comma + 1;
       }
+    } else if (a == "--total") {
+      args.total = std::stoll(next());
     } else if (a == "--per-day") {
       args.per_day = std::stoll(next());
     } else if (a == "--batch1-events") {
@@ -92,6 +100,8 @@ Args ParseArgs(int argc, char** argv) {
       args.walks = std::stoi(next());
     } else if (a == "--dir") {
       args.dir = next();
+    } else if (a == "--settle-max") {
+      args.settle_max = std::stoll(next());
     } else if (a == "--ascending") {
       args.ascending = true;
     } else if (a == "--conninfo") {
@@ -140,7 +150,8 @@ double IngestTimed(BenchEngine& engine, const std::vector<ParsedEvent>& events, 
 }
 
 int RunIngest(const Args& args, BenchEngine& engine) {
-  Workload workload({.sizes = {args.sizes.back()}, .executions_per_day = args.per_day});
+  Workload workload(
+      {.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
   for (const std::size_t batch : {std::size_t{1}, std::size_t{100}}) {
     const std::size_t total = batch == 1 ? args.batch1_events : args.batch100_events;
     IngestCounts counts;
@@ -246,7 +257,7 @@ void MeasureQueries(const Args& args, BenchEngine& engine, const Workload& workl
 }
 
 int RunLoad(const Args& args, BenchEngine& engine) {
-  Workload workload({.sizes = args.sizes, .executions_per_day = args.per_day});
+  Workload workload({.sizes = args.sizes, .total_executions = args.total, .executions_per_day = args.per_day});
   IngestCounts counts;
   double seconds = 0;
   std::size_t segment_events = 0;
@@ -269,6 +280,7 @@ int RunLoad(const Args& args, BenchEngine& engine) {
     segment_events = 0;
     segment_seconds = 0;
     MeasureQueries(args, engine, workload, *checkpoint);
+    if (checkpoint->executions > args.settle_max) continue;
     const auto t0 = SteadyClock::now();
     auto settled = engine.Settle();
     if (!settled) Die(settled.error());
@@ -292,7 +304,10 @@ int RunLoad(const Args& args, BenchEngine& engine) {
 }
 
 int RunBaseline(const Args& args) {
-  Workload workload({.sizes = args.sizes, .executions_per_day = args.per_day, .parse = false});
+  Workload workload({.sizes = args.sizes,
+                     .total_executions = args.total,
+                     .executions_per_day = args.per_day,
+                     .parse = false});
   std::vector<ParsedEvent> none;
   while (!workload.done()) {
     auto checkpoint = workload.Fill(none, std::size_t{1} << 30);
@@ -326,7 +341,8 @@ int RunBaseline(const Args& args) {
 int Run(const Args& args) {
   if (args.engine == "baseline") return RunBaseline(args);
   SystemClock clock;
-  Workload probe({.sizes = {args.sizes.back()}, .executions_per_day = args.per_day});
+  Workload probe(
+      {.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
   auto tags = FileTagSource::Parse(TagsFileJson(probe.simulation()), "simulation");
   if (!tags) Die(tags.error());
   AgentResolver agents(tags->get(), AgentRule{}, clock);

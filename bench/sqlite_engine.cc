@@ -2,6 +2,7 @@
 // index per filter shape, the version rule in the upsert, keyset pages.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "bench/bench_engine.h"
@@ -135,12 +136,17 @@ class SqliteEngine final : public BenchEngine {
     int n = 0;
     if (query.agent_name) BindText(stmt, ++n, *query.agent_name);
     if (query.status) sqlite3_bind_int(stmt, ++n, static_cast<int>(*query.status));
-    sqlite3_bind_int64(stmt, ++n, query.from);
-    sqlite3_bind_int64(stmt, ++n, query.to);
     EpochMillis cursor_start = 0;
     std::string cursor_arn;
+    if (continuation && !DecodeKeyset(*continuation, cursor_start, cursor_arn)) {
+      return Fail(ErrorCode::kInvalidToken, "keyset");
+    }
+    sqlite3_bind_int64(stmt, ++n, query.from);
+    // SQLite bounds the index range by `startDate <= ?` but not by the row
+    // value, so a continuation would step over every row before the cursor
+    // (pages cost O(page number)): the cursor's startDate is the upper bound.
+    sqlite3_bind_int64(stmt, ++n, continuation ? std::min(query.to, cursor_start) : query.to);
     if (continuation) {
-      if (!DecodeKeyset(*continuation, cursor_start, cursor_arn)) return Fail(ErrorCode::kInvalidToken, "keyset");
       sqlite3_bind_int64(stmt, ++n, cursor_start);
       BindText(stmt, ++n, cursor_arn);
     }

@@ -1,5 +1,6 @@
 #include "bench/workload.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -14,9 +15,10 @@ constexpr EpochMillis kNow = 1'764'000'000'000;  // A fixed "now": 2025-11-24.
 Workload::Workload(const WorkloadOptions& options) : options_(options) {
   simulation_ = DefaultSimulationOptions(kNow);
   simulation_.seed = options.seed;
-  simulation_.executions = options.sizes.back();
+  const std::int64_t total = std::max(options.total_executions, options.sizes.back());
+  simulation_.executions = total;
   simulation_.window_end = kNow;
-  simulation_.window_start = kNow - options.sizes.back() * kDay / options.executions_per_day;
+  simulation_.window_start = kNow - total * kDay / options.executions_per_day;
   if (auto ok = ValidateSimulationOptions(simulation_); !ok) {
     std::fprintf(stderr, "workload: %s\n", ok.error().message.c_str());
     std::abort();
@@ -73,10 +75,12 @@ std::optional<Checkpoint> Workload::Fill(std::vector<ParsedEvent>& events, std::
       }
       ++generated_;
     }
-    // The last size is the end of the stream, not a cut.
-    if (next_checkpoint_ + 1 < options_.sizes.size() && next_checkpoint_ < checkpoints_.size() &&
-        delivery > checkpoints_[next_checkpoint_].now) {
+    // The last size is the end of the stream, not a cut, unless more is simulated.
+    const bool cut = next_checkpoint_ + 1 < options_.sizes.size() ||
+                     simulation_.executions > options_.sizes.back();
+    if (cut && next_checkpoint_ < checkpoints_.size() && delivery > checkpoints_[next_checkpoint_].now) {
       held_delivery_ = delivery;
+      if (next_checkpoint_ + 1 == options_.sizes.size()) done_ = true;
       return checkpoints_[next_checkpoint_++];
     }
     if (options_.parse) {

@@ -22,7 +22,11 @@
 namespace exidx::bench {
 
 struct WorkloadOptions {
-  std::vector<std::int64_t> sizes;  // Ascending checkpoint sizes; the last is the total.
+  std::vector<std::int64_t> sizes;  // Ascending checkpoint sizes.
+  // The executions simulated (0: sizes.back()). Runs that stop at a smaller
+  // size than another engine's see the same history as its prefix only when
+  // both simulate the same total.
+  std::int64_t total_executions = 0;
   std::int64_t executions_per_day = 5000;
   std::uint64_t seed = 42;
   bool parse = true;  // False: events are generated, not parsed (the history model).
