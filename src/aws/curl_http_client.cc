@@ -190,6 +190,7 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, Millis(connect_timeout));
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, Millis(request.timeout));
   curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (!impl_->options.ca_bundle.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, impl_->options.ca_bundle.c_str());
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &OnHeader);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 #include <memory>
 
 #include "aws/http_client.h"
@@ -18,6 +19,10 @@ struct CurlHttpClientOptions {
   std::size_t max_response_bytes = std::size_t{64} << 20;
   // Idle handles kept for reuse; each keeps its own open connections.
   std::size_t max_idle_handles = 16;
+  // A PEM file of CA certificates to verify TLS peers with; empty: the path
+  // libcurl was built with (Debian's /etc/ssl/certs/ca-certificates.crt),
+  // which other systems (Amazon Linux keeps its bundle under /etc/pki) lack.
+  std::string ca_bundle;
 };
 
 // Connections are reused across requests through a pool of curl easy handles:

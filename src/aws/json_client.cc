@@ -66,7 +66,9 @@ bool IsThrottlingError(std::string_view type) {
 
 std::shared_ptr<AwsContext> AwsContext::Default(const Environment& env) {
   static const SystemClock clock;
-  auto http = std::make_unique<CurlHttpClient>();
+  // AWS_CA_BUNDLE is the variable the AWS SDKs and CLI read for the same purpose.
+  auto http = std::make_unique<CurlHttpClient>(
+      CurlHttpClientOptions{.ca_bundle = GetSetting(env, "AWS_CA_BUNDLE").value_or("")});
   auto credentials = std::make_unique<DefaultCredentialsChain>(env, *http, clock);
   return std::make_shared<AwsContext>(env, std::move(http), std::move(credentials), clock);
 }
