@@ -12,40 +12,6 @@ std::pair<std::uint64_t, std::string> BenchEngine::PeakRss() {
   return {ProcessPeakRss(), "peak RSS of the benchmark process (engine in process; includes the driver)"};
 }
 
-Result<std::vector<ExecutionRecord>> ToCandidates(std::span<const ParsedEvent> events, AgentResolver& agents,
-                                                  EpochMillis now, IngestCounts& counts) {
-  std::vector<ExecutionRecord> candidates;
-  candidates.reserve(events.size());
-  counts.received += events.size();
-  for (const ParsedEvent& parsed : events) {
-    const auto* event = std::get_if<StatusChangeEvent>(&parsed);
-    if (event == nullptr) {
-      ++counts.skipped;
-      continue;
-    }
-    auto agent = agents.AgentNameOf(event->state_machine_arn);
-    if (!agent) return std::unexpected(agent.error());
-    if (!agent->has_value()) {
-      ++counts.skipped;
-      continue;
-    }
-    candidates.push_back(ExecutionRecord{
-        .execution_arn = event->execution_arn,
-        .agent_name = std::move(**agent),
-        .state_machine_arn = event->state_machine_arn,
-        .execution_name = event->execution_name,
-        .status = event->status,
-        .start_date = event->start_date,
-        .stop_date = event->stop_date,
-        .redrive_count = event->redrive_count,
-        .error = event->error,
-        .cause = event->cause,
-        .indexed_at = now,
-    });
-  }
-  return candidates;
-}
-
 std::int64_t PackedVersion(const ExecutionRecord& record) {
   // redriveCount (10 bits) | phase (1) | stopDate + 1, 0 when absent (49) | status (3).
   const RecordVersion v = VersionOf(record);

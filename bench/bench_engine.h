@@ -73,11 +73,6 @@ class BenchEngine {
   virtual std::string Version() = 0;
 };
 
-// The records an event batch would become (as Indexer::Ingest builds them),
-// for peers that do not go through the Indexer. Skipped events are counted.
-Result<std::vector<ExecutionRecord>> ToCandidates(std::span<const ParsedEvent> events, AgentResolver& agents,
-                                                  EpochMillis now, IngestCounts& counts);
-
 // The version rule as one comparable integer, for SQL engines: ordered as
 // VersionOf(record). Aborts when a field is outside the packable range
 // (redriveCount >= 1024, stopDate before 1970 or after year 10000).

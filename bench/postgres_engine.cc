@@ -115,15 +115,16 @@ class PostgresEngine final : public BenchEngine {
   }
 
   Result<IngestCounts> Ingest(std::span<const ParsedEvent> events) override {
-    IngestCounts counts;
-    auto candidates = ToCandidates(events, agents_, clock_.NowMillis(), counts);
-    if (!candidates) return std::unexpected(candidates.error());
-    if (candidates->empty()) return counts;
-    const bool transaction = candidates->size() > 1;
+    auto batch = PrepareBatch(events, agents_, clock_.NowMillis());
+    if (!batch) return std::unexpected(batch.error());
+    IngestCounts counts = batch->counts;
+    const std::vector<ExecutionRecord>& candidates = batch->candidates;
+    if (candidates.empty()) return counts;
+    const bool transaction = candidates.size() > 1;
     if (transaction && PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
       return std::unexpected(Failure("BEGIN").error());
     }
-    for (const ExecutionRecord& r : *candidates) {
+    for (const ExecutionRecord& r : candidates) {
       Params p;
       p.Add(r.execution_arn);
       p.Add(r.agent_name);
@@ -147,7 +148,7 @@ class PostgresEngine final : public BenchEngine {
     if (PQpipelineSync(conn_) != 1) return std::unexpected(Failure("sync").error());
     // Results: [BEGIN], one per upsert, [COMMIT], then the sync.
     Status status;
-    const std::size_t results = candidates->size() + (transaction ? 2 : 0);
+    const std::size_t results = candidates.size() + (transaction ? 2 : 0);
     for (std::size_t i = 0; i < results; ++i) {
       PGresult* result = PQgetResult(conn_);
       const bool upsert = !transaction || (i > 0 && i + 1 < results);

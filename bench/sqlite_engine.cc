@@ -95,12 +95,13 @@ class SqliteEngine final : public BenchEngine {
   }
 
   Result<IngestCounts> Ingest(std::span<const ParsedEvent> events) override {
-    IngestCounts counts;
-    auto candidates = ToCandidates(events, agents_, clock_.NowMillis(), counts);
-    if (!candidates) return std::unexpected(candidates.error());
-    if (candidates->empty()) return counts;
+    auto batch = PrepareBatch(events, agents_, clock_.NowMillis());
+    if (!batch) return std::unexpected(batch.error());
+    IngestCounts counts = batch->counts;
+    const std::vector<ExecutionRecord>& candidates = batch->candidates;
+    if (candidates.empty()) return counts;
     if (auto ok = Exec("BEGIN IMMEDIATE"); !ok) return std::unexpected(ok.error());
-    for (const ExecutionRecord& r : *candidates) {
+    for (const ExecutionRecord& r : candidates) {
       BindText(upsert_, 1, r.execution_arn);
       BindText(upsert_, 2, r.agent_name);
       BindText(upsert_, 3, r.state_machine_arn);
