@@ -9,6 +9,7 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   zip unzip busybox-static  # the Lambda package and its chroot test
+  chromium                  # the History page's browser tests (tests/web)
 )
 
 missing=()
@@ -17,7 +18,25 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# node and npm drive the browser tests; any install of them will do (Debian's,
+# or NodeSource's nodejs, which carries npm).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+
+# The browser tests' npm packages (playwright-core, pinned by the committed
+# package-lock.json); never a browser download: they drive Debian's chromium.
+install_web_test_packages() {
+  local web
+  web="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+  if [ -f "$web/package-lock.json" ] && [ ! -f "$web/node_modules/playwright-core/package.json" ]; then
+    (cd "$web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_web_test_packages
   exit 0
 fi
 
@@ -28,3 +47,4 @@ fi
 echo "Installing: ${missing[*]}" >&2
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_web_test_packages

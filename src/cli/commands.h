@@ -14,6 +14,7 @@ void AddInitCommand(CLI::App& app, int& exit_status);
 void AddLambdaCommand(CLI::App& app, int& exit_status);
 void AddQueryCommand(CLI::App& app, int& exit_status);
 void AddServeCommand(CLI::App& app, int& exit_status);
+void AddStatsCommand(CLI::App& app, int& exit_status);
 void AddSimulateCommand(CLI::App& app, int& exit_status);
 
 // Prints "exidx: <message>" to stderr; the exit status for the error: 2 for

@@ -9,7 +9,9 @@
 #include "core/event.h"
 #include "core/json_render.h"
 #include "core/list_executions.h"
+#include "server/execution_stats.h"
 #include "server/query_string.h"
+#include "server/web_assets.h"
 
 namespace exidx::server {
 namespace {
@@ -101,11 +103,24 @@ ExecutionService::ExecutionService(ExecutionStore& store, Indexer& indexer, Agen
   router_.Add({"POST", "/v1/events", "post_events", Access::kIngest, bind(&ExecutionService::PostEvents)});
   router_.Add({"GET", "/v1/executions/stream", "stream_executions", Access::kRead,
                bind(&ExecutionService::StreamExecutions)});
+  router_.Add({"GET", "/v1/executions/stats", "execution_stats", Access::kRead, bind(&ExecutionService::Stats)});
   router_.Add({"GET", "/v1/agents", "list_agents", Access::kRead, bind(&ExecutionService::ListAgents)});
   router_.Add({"GET", "/healthz", "healthz", Access::kPublic,
                [](const HttpRequest&) { return JsonResponse(R"({"status":"ok"})"); }});
   router_.Add({"GET", "/readyz", "readyz", Access::kPublic, bind(&ExecutionService::Ready)});
   router_.Add({"GET", "/metrics", "metrics", Access::kRead, bind(&ExecutionService::Metrics)});
+  // The History page and its assets hold no data (the page asks for a read
+  // key itself when the API needs one), so they are public.
+  for (const WebAsset& asset : WebAssets()) {
+    router_.Add({"GET", std::string(asset.path), "web_page", Access::kPublic, [&asset](const HttpRequest&) {
+                   HttpResponse response;
+                   response.content_type = std::string(asset.content_type);
+                   response.body = std::string(asset.body);
+                   response.headers.emplace_back("Cache-Control", "no-cache");
+                   response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+                   return response;
+                 }});
+  }
 }
 
 bool ExecutionService::Authorized(Access access, const HttpRequest& request) const {
@@ -125,6 +140,17 @@ bool ExecutionService::Authorized(Access access, const HttpRequest& request) con
   return key && keys->Contains(*key);
 }
 
+// EventSource cannot send headers, so the stream alone also takes its read key
+// as ?apiKey=KEY (a URL that may end up in a proxy's access log: the header
+// remains the way for everything else; exidx logs paths without queries).
+bool ExecutionService::StreamKeyInQuery(const HttpRequest& request) const {
+  if (read_keys_.empty()) return true;
+  auto params = ParseQueryString(request.query);
+  if (!params) return false;
+  const std::string key = ParamOr(*params, "apiKey");
+  return !key.empty() && read_keys_.Contains(key);
+}
+
 HttpResponse ExecutionService::Handle(const HttpRequest& request) {
   const auto started = Clock::now();
   const Router::Match match = router_.Find(request.method, request.path);
@@ -140,7 +166,9 @@ HttpResponse ExecutionService::Handle(const HttpRequest& request) {
     }
   } else {
     route_name = match.route->name;
-    if (!Authorized(match.route->access, request)) {
+    const bool authorized = Authorized(match.route->access, request) ||
+                            (match.route->name == "stream_executions" && StreamKeyInQuery(request));
+    if (!authorized) {
       response = ErrorResponse({ErrorCode::kUnauthorized,
                                 match.route->access == Access::kIngest
                                     ? "an ingest key is required: Authorization: Bearer KEY or x-api-key: KEY"
@@ -218,6 +246,31 @@ HttpResponse ExecutionService::StreamExecutions(const HttpRequest& request) {
   HttpResponse response;
   response.stream = std::make_shared<ChangeStream>(store_, query->filter, after, options_.stream_batch);
   return response;
+}
+
+HttpResponse ExecutionService::Stats(const HttpRequest& request) {
+  const auto started = Clock::now();
+  auto params = ParseQueryString(request.query);
+  if (!params) return ErrorResponse(params.error());
+  auto arguments = QueryArgumentsOf(*params);
+  if (!arguments) return ErrorResponse(arguments.error());
+  for (const auto* name : {"maxResults", "nextToken", "order"}) {
+    if (!ParamOr(*params, name).empty()) {
+      return ErrorResponse({ErrorCode::kInvalidParameter, fmt::format("{}: not an argument of stats", name)});
+    }
+  }
+  std::optional<std::string> bucket;
+  if (auto text = ParamOr(*params, "bucket"); !text.empty()) bucket = text;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto query = ParseStatsQuery(arguments->agent_name, arguments->status, arguments->start_date_from,
+                               arguments->start_date_to, bucket, now);
+  if (!query) return ErrorResponse(query.error());
+  auto answer = ComputeStats(store_, *query);
+  if (!answer) return ErrorResponse(answer.error());
+  return JsonResponse(RenderStats(
+      *answer, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
 }
 
 HttpResponse ExecutionService::ListAgents(const HttpRequest&) {

@@ -1,7 +1,9 @@
 // ExecutionService: the routes of `exidx serve` (CONTRACT.md sections 5-8)
 // as plain handlers over the store and the indexer, independent of the HTTP
 // transport: GET /v1/executions, POST /v1/events, GET /v1/executions/stream
-// (Server-Sent Events), GET /v1/agents, /healthz, /readyz and /metrics.
+// (Server-Sent Events; its read key may also come as ?apiKey=), GET
+// /v1/executions/stats, GET /v1/agents, /healthz, /readyz, /metrics, and the
+// History page (GET / and /assets/...).
 #pragma once
 
 #include <cstdint>
@@ -62,11 +64,13 @@ class ExecutionService {
   HttpResponse ListExecutions(const HttpRequest& request);
   HttpResponse PostEvents(const HttpRequest& request);
   HttpResponse StreamExecutions(const HttpRequest& request);
+  HttpResponse Stats(const HttpRequest& request);
   HttpResponse ListAgents(const HttpRequest& request);
   HttpResponse Ready(const HttpRequest& request);
   HttpResponse Metrics(const HttpRequest& request);
 
   bool Authorized(Access access, const HttpRequest& request) const;
+  bool StreamKeyInQuery(const HttpRequest& request) const;
 
   ExecutionStore& store_;
   Indexer& indexer_;

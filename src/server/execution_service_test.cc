@@ -151,6 +151,68 @@ TEST_F(ExecutionServiceTest, KeysAreSeparateForReadAndIngest) {
   EXPECT_EQ(ErrorCodeOf(Call("GET", "/v1/agents")), "Unauthorized");
 }
 
+TEST_F(ExecutionServiceTest, StreamAloneAcceptsReadKeyAsApiKeyParameter) {
+  SetUpService(nullptr, ServiceOptions{.read_keys = {"r1"}, .ingest_keys = {"i1"}});
+  EXPECT_EQ(Call("GET", "/v1/executions/stream").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/executions/stream?apiKey=wrong").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/executions/stream?apiKey=i1").status, 401) << "an ingest key does not read";
+  const HttpResponse stream = Call("GET", "/v1/executions/stream?agentName=a&apiKey=r1");
+  EXPECT_EQ(stream.status, 200);
+  EXPECT_NE(stream.stream, nullptr);
+  EXPECT_EQ(Call("GET", "/v1/executions/stream?apiKey=r%31").status, 200) << "the parameter is URL-decoded";
+  // Only the stream: every other read route still needs the header.
+  EXPECT_EQ(Call("GET", "/v1/executions?apiKey=r1").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/agents?apiKey=r1").status, 401);
+  EXPECT_EQ(Call("GET", "/metrics?apiKey=r1").status, 401);
+  EXPECT_EQ(Call("POST", "/v1/events?apiKey=i1", StatusEvent("e1", "m", "x", "RUNNING", 1)).status, 401);
+}
+
+TEST_F(ExecutionServiceTest, ServesTheEmbeddedHistoryPageWithoutAKey) {
+  SetUpService(nullptr, ServiceOptions{.read_keys = {"r1"}, .ingest_keys = {"i1"}});
+  const HttpResponse page = Call("GET", "/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("/assets/app.js"), std::string::npos);
+  const HttpResponse script = Call("GET", "/assets/app.js");
+  ASSERT_EQ(script.status, 200);
+  EXPECT_EQ(script.content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(script.body.find("EventSource"), std::string::npos);
+  EXPECT_LT(script.body.size() + Call("GET", "/assets/chart.js").body.size(), 100u * 1024) << "the page stays small";
+  EXPECT_EQ(Call("GET", "/assets/style.css").content_type, "text/css; charset=utf-8");
+  EXPECT_EQ(Call("GET", "/assets/nope.js").status, 404);
+  EXPECT_EQ(Call("POST", "/").status, 405);
+}
+
+TEST_F(ExecutionServiceTest, StatsRouteCountsWhatWasIngested) {
+  SetUpService(nullptr, ServiceOptions{.read_keys = {"r1"}, .ingest_keys = {}});
+  const std::int64_t start = 1'759'140'000'000;  // 2025-09-29T10:00:00Z
+  ASSERT_EQ(Call("POST", "/v1/events",
+                 StatusEvent("e1", "alpha", "a1", "RUNNING", start) + "\n" +
+                     StatusEvent("e2", "alpha", "a1", "SUCCEEDED", start, start + 4'000) + "\n" +
+                     StatusEvent("e3", "alpha", "a2", "FAILED", start + 60'000, start + 70'000) + "\n" +
+                     StatusEvent("e4", "beta", "b1", "TIMED_OUT", start, start + 1'000))
+                .status,
+            200);
+  EXPECT_EQ(Call("GET", "/v1/executions/stats").status, 401);
+  const HttpResponse response =
+      Call("GET", "/v1/executions/stats?agentName=alpha&startDateFrom=2025-09-29&startDateTo=2025-09-29", "",
+           {{"x-api-key", "r1"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  const auto body = json::parse(response.body).as_object();
+  EXPECT_EQ(body.at("bucket").as_string(), "hour");
+  const auto& totals = body.at("totals").as_object();
+  EXPECT_EQ(totals.at("executions").as_int64(), 2);
+  EXPECT_EQ(totals.at("counts").at("SUCCEEDED").as_int64(), 1);
+  EXPECT_EQ(totals.at("counts").at("FAILED").as_int64(), 1);
+  EXPECT_FALSE(totals.at("counts").as_object().contains("RUNNING")) << "the status change moved the record";
+  EXPECT_EQ(body.at("buckets").as_array().size(), 24u);
+  EXPECT_EQ(body.at("buckets").as_array().at(10).at("executions").as_int64(), 2);
+  EXPECT_EQ(ErrorCodeOf(Call("GET", "/v1/executions/stats?bucket=week", "", {{"x-api-key", "r1"}})),
+            "InvalidParameter");
+  EXPECT_EQ(ErrorCodeOf(Call("GET", "/v1/executions/stats?maxResults=3", "", {{"x-api-key", "r1"}})),
+            "InvalidParameter");
+}
+
 TEST_F(ExecutionServiceTest, StreamDeliversMatchingChangesAfterLastEventId) {
   SetUpService(nullptr);
   ASSERT_EQ(Call("POST", "/v1/events", StatusEvent("e1", "alpha", "a1", "RUNNING", 1'759'140'000'000)).status, 200);

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/query.h"
 #include "core/record.h"
+#include "store/duration_histogram.h"
 
 namespace exidx {
 
@@ -43,6 +44,30 @@ struct AgentSummary {
 
   bool operator==(const AgentSummary&) const = default;
 };
+
+// The executions of one agent with one status that started in one UTC hour:
+// a cell of the statistics a store keeps up to date with its records.
+struct HourlyStat {
+  EpochMillis hour = 0;  // The hour's first millisecond (a multiple of 3,600,000).
+  std::string agent_name;
+  ExecutionStatus status = ExecutionStatus::kRunning;
+  std::uint64_t executions = 0;
+  // durationSeconds of those of them that have a stopDate (DurationBin).
+  SparseDurationBins durations;
+
+  bool operator==(const HourlyStat&) const = default;
+};
+
+// Which cells ReadHourlyStats returns: hours in [from_hour, to_hour), both
+// multiples of 3,600,000, of one agent and/or one status when given.
+struct StatsRequest {
+  std::optional<std::string> agent_name;
+  std::optional<ExecutionStatus> status;
+  EpochMillis from_hour = 0;
+  EpochMillis to_hour = 0;
+};
+
+inline constexpr EpochMillis kMillisPerHour = 3'600'000;
 
 // Thread-safe: every method may be called from several threads at once.
 class ExecutionStore {
@@ -79,6 +104,16 @@ class ExecutionStore {
     (void)after;
     (void)limit;
     return Fail(ErrorCode::kUnavailable, "this store keeps no change feed");
+  }
+
+  // The non-empty (hour, agent, status) cells matching `request`, ordered by
+  // (hour, agent_name, status). Kept by Apply in the same atomic commit as the
+  // records: a record counts in exactly the cell of its current agent, status
+  // and startDate hour, whatever duplicates, order or redrives brought it
+  // there. Reads cells, never records. Stores without them: kUnavailable.
+  virtual Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) {
+    (void)request;
+    return Fail(ErrorCode::kUnavailable, "this store keeps no statistics (they need the embedded store for now)");
   }
 
   // Every agent with at least one indexed execution, by name, with its count.

@@ -1,6 +1,7 @@
 #include "support/reference_store.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace exidx::testing {
 
@@ -68,6 +69,33 @@ Result<std::vector<AgentSummary>> ReferenceStore::ListAgents() {
   for (const auto& [arn, record] : records_) ++counts[record.agent_name];
   std::vector<AgentSummary> out;
   for (const auto& [name, n] : counts) out.push_back({name, n});
+  return out;
+}
+
+Result<std::vector<HourlyStat>> ReferenceStore::ReadHourlyStats(const StatsRequest& request) {
+  std::lock_guard lock(mu_);
+  std::map<std::tuple<EpochMillis, std::string, ExecutionStatus>, DurationHistogram> cells;
+  for (const auto& [arn, record] : records_) {
+    const EpochMillis hour = record.start_date - record.start_date % kMillisPerHour;
+    if (hour < request.from_hour || hour >= request.to_hour) continue;
+    if (request.agent_name && record.agent_name != *request.agent_name) continue;
+    if (request.status && record.status != *request.status) continue;
+    DurationHistogram& cell = cells[{hour, record.agent_name, record.status}];
+    if (auto seconds = DurationSeconds(record)) {
+      cell.Add(*seconds);
+    } else {
+      ++cell.total;  // An execution without a duration: counted, not binned.
+    }
+  }
+  std::vector<HourlyStat> out;
+  for (const auto& [key, cell] : cells) {
+    HourlyStat stat{.hour = std::get<0>(key), .agent_name = std::get<1>(key), .status = std::get<2>(key),
+                    .executions = cell.total, .durations = {}};
+    for (std::size_t bin = 0; bin < kDurationBins; ++bin) {
+      if (cell.bins[bin] > 0) stat.durations.emplace_back(static_cast<std::uint16_t>(bin), cell.bins[bin]);
+    }
+    out.push_back(std::move(stat));
+  }
   return out;
 }
 

@@ -18,6 +18,8 @@ class ReferenceStore final : public ExecutionStore {
   Result<std::string> PageTokenSecret() override { return std::string(32, 's'); }
   Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t limit) override;
   Result<std::vector<AgentSummary>> ListAgents() override;
+  // Brute force: groups every stored record.
+  Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
 
   // Every record matching `filter`, in `order`: the whole answer of a query.
   std::vector<ExecutionRecord> All(const ExecutionFilter& filter, SortOrder order);

@@ -1,0 +1,239 @@
+// The History page end to end: `exidx serve` (started here, on 127.0.0.1 port 0,
+// over a temporary store with a fixed simulated history and read/ingest keys)
+// driven in headless Debian Chromium through playwright-core.
+//   EXIDX_BINARY=build/src/cli/exidx SCREENSHOT_DIR=build/tests/web/screenshots node --test history_page.test.mjs
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const BINARY = resolve(process.env.EXIDX_BINARY || '../../build/src/cli/exidx');
+const SHOTS = resolve(process.env.SCREENSHOT_DIR || 'screenshots');
+const READ_KEY = 'read-key-e2e', INGEST_KEY = 'ingest-key-e2e';
+const NOW = Date.now();
+
+const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : null;
+if (missing && process.env.CI) {
+  test('chromium is installed', () => assert.fail(`${missing}: CI must run the browser tests`));
+}
+const skip = missing ? `skipped: ${missing}` : false;
+
+let dir, server, base, browser, agents, machineOf;
+
+async function startServer() {
+  const child = spawn(BINARY, ['serve', '--store', join(dir, 'store'), '--tags-file', join(dir, 'tags.json'),
+    '--listen', '127.0.0.1:0', '--read-key', READ_KEY, '--ingest-key', INGEST_KEY, '--heartbeat-ms', '1000'],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines = createInterface({ input: child.stderr });
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error('exidx serve did not log "listening" in 20 s')), 20000);
+    child.on('exit', (code) => reject(new Error(`exidx serve exited with ${code}`)));
+    lines.on('line', (line) => {
+      try { const l = JSON.parse(line); if (l.msg === 'listening' || l.message === 'listening') { clearTimeout(timer); resolveUrl(l.url); } } catch { /* not JSON */ }
+    });
+  });
+  return { child, url };
+}
+
+async function api(path, params = {}) {
+  const res = await fetch(`${base}${path}?${new URLSearchParams(params)}`, { headers: { 'x-api-key': READ_KEY } });
+  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+  return res.json();
+}
+// Every row of a query, walking nextToken.
+async function allRows(params) {
+  const arns = [];
+  let token = null;
+  do {
+    const page = await api('/v1/executions', { ...params, maxResults: '37', ...(token ? { nextToken: token } : {}) });
+    arns.push(...page.executions.map((e) => e.executionArn));
+    token = page.nextToken;
+  } while (token);
+  return arns;
+}
+async function postEvent(machineArn, name, status, start, stop = null) {
+  const arn = machineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+  const event = { version: '0', id: `e2e-${name}-${status}`, 'detail-type': 'Step Functions Execution Status Change', source: 'aws.states',
+    account: '123456789012', time: new Date().toISOString(), region: 'us-west-2', resources: [arn],
+    detail: { executionArn: arn, stateMachineArn: machineArn, name, status, startDate: start, stopDate: stop,
+      ...(status === 'FAILED' ? { error: 'States.TaskFailed', cause: 'the e2e test said so' } : {}) } };
+  const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'x-api-key': INGEST_KEY, 'content-type': 'application/json' }, body: JSON.stringify(event) });
+  assert.equal(res.status, 200, await res.text());
+  return arn;
+}
+// The filters the page's rows answer (presets resolved to absolute bounds).
+async function paramsOfPage(page) {
+  const query = await page.getAttribute('#results', 'data-query');
+  const p = Object.fromEntries(new URLSearchParams(query));
+  p.order = new URL(page.url()).searchParams.get('order') || 'desc';
+  return p;
+}
+// Pages through to the end ("Load more", racing the page's own infinite scroll).
+async function loadAll(page) {
+  await page.waitForFunction(() => {
+    const more = document.getElementById('more');
+    if (more.hidden) return true;
+    if (!document.getElementById('error').hidden) throw new Error(document.getElementById('error').textContent);
+    if (!more.disabled) more.click();
+    return false;
+  }, null, { polling: 100, timeout: 30000 });
+  return page.$$eval('#rows tr', (trs) => trs.map((tr) => tr.dataset.arn));
+}
+// Script errors on any page fail the test that made them.
+const pageErrors = [];
+function watch(page) {
+  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  return page;
+}
+async function newPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  await context.addInitScript((key) => localStorage.setItem('exidx.apiKey', key), READ_KEY);
+  return watch(await context.newPage());
+}
+const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(SHOTS, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'exidx-web-'));
+  const events = join(dir, 'events.ndjson');
+  // A fixed history: the same seed gives the same events; the window ends now.
+  execFileSync(BINARY, ['simulate', '--executions', '600', '--seed', '11', '--agents', '4', '--duplicate-rate', '0.1',
+    '--reorder-rate', '0.2', '--start', new Date(NOW - 20 * 864e5).toISOString(), '--end', new Date(NOW - 6e4).toISOString(),
+    '--output', events, '--tags-out', join(dir, 'tags.json')]);
+  execFileSync(BINARY, ['ingest', events, '--store', join(dir, 'store'), '--tags-file', join(dir, 'tags.json'), '--relaxed-durability']);
+  ({ child: server, url: base } = await startServer());
+  agents = (await api('/v1/agents')).agents.map((a) => a.agentName);
+  machineOf = {};
+  for (const agent of agents) machineOf[agent] = (await api('/v1/executions', { agentName: agent, maxResults: '1' })).executions[0].stateMachineArn;
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'] });
+});
+
+afterEach(() => assert.deepEqual(pageErrors.splice(0), [], 'no script errors'));
+
+after(async () => {
+  await browser?.close();
+  if (server) { server.kill('SIGTERM'); await new Promise((r) => server.once('exit', r)); }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('asks for the read key, then lists every agent\'s executions of the last 7 days', { skip }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = watch(await context.newPage());
+  await page.goto(`${base}/`);
+  await page.locator('#key-dialog').waitFor({ state: 'visible' });
+  await page.locator('#key-input').fill(READ_KEY);
+  await page.keyboard.press('Enter');
+  await page.locator('#rows tr').first().waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('preset'), '7d');
+  assert.equal(await page.evaluate(() => localStorage.getItem('exidx.apiKey')), READ_KEY);
+  await page.locator('#live[data-state=live]').waitFor();
+  const shown = await loadAll(page);
+  assert.ok(shown.length > 50, `more than a page: ${shown.length}`);
+  assert.equal(new Set(shown).size, shown.length, 'no duplicate rows');
+  assert.deepEqual(shown, await allRows(await paramsOfPage(page)));
+  await shot(page, 'history-all-agents');
+  await context.close();
+});
+
+test('filters by agent, status and dates; walks every page; matches the API row for row', { skip }, async () => {
+  const page = await newPage();
+  await page.goto(`${base}/?preset=30d`);
+  await page.locator('#rows tr').first().waitFor();
+  await page.selectOption('#agent', agents[1]);
+  await page.selectOption('#status', 'FAILED');
+  await page.waitForFunction((a) => location.search.includes(encodeURIComponent(a)) && location.search.includes('FAILED'), agents[1]);
+  await loadAll(page);
+  let shown = await loadAll(page);
+  let expected = await allRows(await paramsOfPage(page));
+  assert.ok(expected.length > 0, 'the simulated history has failures of this agent');
+  assert.deepEqual(shown, expected);
+  assert.deepEqual(new Set(await page.$$eval('#rows tr', (t) => t.map((r) => r.dataset.status))), new Set(['FAILED']));
+  assert.match(await page.locator('#rows tr td[data-col=error]').first().innerText(), /\S/, 'failures show their error');
+  const link = await page.locator('#rows tr a').first().getAttribute('href');
+  assert.match(link, /^https:\/\/([a-z0-9-]+)\.console\.aws\.amazon\.com\/states\/home\?region=\1#\/v2\/executions\/details\/arn:aws:states:\1:/);
+
+  // A date range from the inputs: agent and status back to all, from 12 days ago to 3 days ago.
+  await page.selectOption('#status', '');
+  await page.selectOption('#agent', '');
+  const local = (ms) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 6e4); return d.toISOString().slice(0, 19); };
+  await page.fill('#from', local(NOW - 12 * 864e5));
+  await page.locator('#from').dispatchEvent('change');
+  await page.fill('#to', local(NOW - 3 * 864e5));
+  await page.locator('#to').dispatchEvent('change');
+  await page.waitForFunction(() => new URLSearchParams(location.search).has('to') && !new URLSearchParams(location.search).has('preset'));
+  shown = await loadAll(page);
+  expected = await allRows(await paramsOfPage(page));
+  assert.ok(expected.length > 50, `several pages: ${expected.length}`);
+  assert.deepEqual(shown, expected);
+  await shot(page, 'history-filtered');
+
+  // Oldest first.
+  await page.selectOption('#order', 'asc');
+  await page.waitForFunction(() => location.search.includes('order=asc'));
+  shown = await loadAll(page);
+  assert.deepEqual(shown, await allRows(await paramsOfPage(page)));
+  await page.context().close();
+});
+
+test('live: a new execution appears at the top, its status changes in place, paging stays exact', { skip }, async () => {
+  const page = await newPage();
+  const agent = agents[0];
+  await page.goto(`${base}/?agent=${encodeURIComponent(agent)}&preset=24h`);
+  await page.locator('#live[data-state=live]').waitFor();
+  await page.waitForFunction(() => !document.getElementById('more').disabled);
+  const firstBefore = await page.$eval('#rows tr', (tr) => tr.dataset.arn).catch(() => null);
+  const start = Date.now();
+  const arn = await postEvent(machineOf[agent], 'e2e-live-1', 'RUNNING', start);
+  await page.locator(`#rows tr[data-arn="${arn}"]`).waitFor();
+  assert.equal(await page.$eval('#rows tr', (tr) => tr.dataset.arn), arn, 'at the top');
+  assert.equal(await page.locator(`#rows tr[data-arn="${arn}"] .badge`).innerText(), 'RUNNING');
+  const d1 = await page.locator(`#rows tr[data-arn="${arn}"] td[data-col=duration]`).innerText();
+  await page.waitForTimeout(1200);
+  assert.notEqual(await page.locator(`#rows tr[data-arn="${arn}"] td[data-col=duration]`).innerText(), d1, 'duration ticks');
+  // Another agent's execution does not appear under this filter.
+  const other = await postEvent(machineOf[agents[2]], 'e2e-live-other', 'RUNNING', start);
+  await postEvent(machineOf[agent], 'e2e-live-1', 'FAILED', start, start + 1500);
+  await page.waitForFunction((a) => document.querySelector(`#rows tr[data-arn="${a}"]`)?.dataset.status === 'FAILED', arn);
+  assert.equal(await page.locator(`#rows tr[data-arn="${arn}"]`).count(), 1, 'updated in place');
+  assert.equal(await page.locator(`#rows tr[data-arn="${other}"]`).count(), 0);
+  assert.match(await page.locator(`#rows tr[data-arn="${arn}"] td[data-col=error]`).innerText(), /States\.TaskFailed/);
+  if (firstBefore) assert.equal(await page.$eval('#rows tr:nth-child(2)', (tr) => tr.dataset.arn), firstBefore);
+  // Everything loaded still equals the API's answer: no duplicate, no gap.
+  const shown = await loadAll(page);
+  assert.deepEqual(shown, await allRows(await paramsOfPage(page)));
+  await shot(page, 'history-live');
+  await page.context().close();
+});
+
+test('a shared URL restores the view; phone width and dark mode render', { skip }, async () => {
+  const agent = agents[3];
+  const shared = `${base}/?agent=${encodeURIComponent(agent)}&status=SUCCEEDED&preset=30d&order=asc`;
+  const page = await newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  await page.goto(shared);
+  await page.locator('#rows tr').first().waitFor();
+  assert.equal(await page.inputValue('#agent'), agent);
+  assert.equal(await page.inputValue('#status'), 'SUCCEEDED');
+  assert.equal(await page.inputValue('#order'), 'asc');
+  assert.equal(await page.getAttribute('[data-preset="30d"]', 'aria-pressed'), 'true');
+  const firstPage = await page.$$eval('#rows tr', (t) => t.map((r) => r.dataset.arn));
+  // The history is 20 days long, so a 30-day preset holds all of it.
+  const expected = await allRows({ agentName: agent, status: 'SUCCEEDED', order: 'asc' });
+  assert.ok(firstPage.length > 0);
+  assert.deepEqual(firstPage, expected.slice(0, firstPage.length));
+  // Phone width: the table becomes cards, nothing overflows sideways.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal scroll');
+  // Keyboard: the filters are reachable with Tab.
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'agent');
+  await page.screenshot({ path: join(SHOTS, 'history-phone-dark.png') });  // The first screen: the list is long.
+  await page.context().close();
+});
