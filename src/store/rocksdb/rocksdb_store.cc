@@ -13,20 +13,31 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
 #include "core/page_token.h"
 #include "store/rocksdb/index_keys.h"
 #include "store/rocksdb/record_codec.h"
+#include "store/rocksdb/varint.h"
 
 namespace exidx {
 namespace {
 
 constexpr char kRecordsFamily[] = "records";
 constexpr char kIndexFamily[] = "index";
+constexpr char kChangesFamily[] = "changes";
+constexpr char kAgentsFamily[] = "agents";
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr std::string_view kSecretKey = "page_token_secret";
+// Present once the agents family holds every record's count; its value is the
+// version of that family's layout.
+constexpr std::string_view kAgentCountsKey = "agent_counts";
+constexpr std::string_view kAgentCountsVersion = "\x01";
+// In the changes family, sorted before every sequence: the first one kept.
+constexpr std::string_view kFeedStartKey = "";
+constexpr std::size_t kSequenceBytes = 8;
 // The layout of the whole store (families, keys); record values carry their own.
 constexpr std::string_view kStoreFormatVersion = "\x01";
 
@@ -40,6 +51,44 @@ rocksdb::Slice ToSlice(std::string_view bytes) {
 }
 std::string_view ToView(const rocksdb::Slice& slice) {
   return std::string_view(slice.data(), slice.size());
+}
+
+// Big-endian, so that keys sort as the sequences do.
+std::string SequenceKey(std::uint64_t sequence) {
+  std::string key(kSequenceBytes, '\0');
+  for (std::size_t i = 0; i < kSequenceBytes; ++i) {
+    key[kSequenceBytes - 1 - i] = static_cast<char>(sequence >> (8 * i));
+  }
+  return key;
+}
+
+// REQUIRES: key.size() == kSequenceBytes.
+std::uint64_t SequenceOf(std::string_view key) {
+  std::uint64_t sequence = 0;
+  for (char byte : key) sequence = (sequence << 8) | static_cast<unsigned char>(byte);
+  return sequence;
+}
+
+// A change's value: the record with its executionArn, which the record
+// codec leaves to the key of the records family.
+void EncodeChangeValue(const ExecutionRecord& record, std::string& out) {
+  AppendVarint64(out, record.execution_arn.size());
+  out.append(record.execution_arn);
+  EncodeRecordValue(record, out);
+}
+
+Result<ExecutionRecord> DecodeChangeValue(std::uint64_t sequence, std::string_view bytes) {
+  const std::optional<std::uint64_t> size = ReadVarint64(bytes);
+  if (!size || *size > bytes.size()) {
+    return Fail(ErrorCode::kInternal, fmt::format("change {} of the change feed is corrupt", sequence));
+  }
+  return DecodeRecordValue(bytes.substr(0, *size), bytes.substr(*size));
+}
+
+std::string EncodeCount(std::uint64_t count) {
+  std::string value;
+  AppendVarint64(value, count);
+  return value;
 }
 
 // Failures a caller may retry: the disk, a lock, or RocksDB being busy.
@@ -89,11 +138,27 @@ struct RocksDbStore::Rep {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* records = nullptr;
   rocksdb::ColumnFamilyHandle* index = nullptr;
+  rocksdb::ColumnFamilyHandle* changes = nullptr;
+  rocksdb::ColumnFamilyHandle* agents = nullptr;
   std::string secret;
+  std::uint64_t feed_capacity = 1;
+  std::uint64_t feed_trim_step = 1;  // Trimming waits until this many more than the capacity.
 
   std::mutex mu;
-  std::deque<Writer*> writers;       // Guarded by mu; the front one is the leader.
-  bool resume_before_write = false;  // Only the leader touches it.
+  std::deque<Writer*> writers;  // Guarded by mu; the front one is the leader.
+  // Only the leader touches these (Open before any); each hand-over of the
+  // lead goes through mu. They describe the store as written so far.
+  bool resume_before_write = false;
+  std::uint64_t next_sequence = 1;
+  std::uint64_t feed_start = 1;  // Changes below it are trimmed.
+  using AgentCounts = std::map<std::string, std::uint64_t, std::less<>>;
+  AgentCounts agent_counts;
+
+  // A count to set in agent_counts once its batch is written.
+  struct CountUpdate {
+    AgentCounts::iterator entry;
+    std::uint64_t count;
+  };
 
   ~Rep() {
     if (!db) return;
@@ -153,6 +218,8 @@ struct RocksDbStore::Rep {
     rocksdb::WriteBatch batch;
     rocksdb::Status status = batch.Put(meta, ToSlice(kSecretKey), *new_secret);
     if (status.ok()) status = batch.Put(meta, ToSlice(kFormatVersionKey), ToSlice(kStoreFormatVersion));
+    // A new store has no records, so its (empty) counts are complete.
+    if (status.ok()) status = batch.Put(meta, ToSlice(kAgentCountsKey), ToSlice(kAgentCountsVersion));
     rocksdb::WriteOptions sync;
     sync.sync = true;
     if (status.ok()) status = db->Write(sync, &batch);
@@ -161,6 +228,145 @@ struct RocksDbStore::Rep {
     if (!status.ok()) return Failure(status, "creating the store's meta data");
     secret = std::move(*new_secret);
     return {};
+  }
+
+  // Finds where the change feed starts and ends.
+  Status LoadFeed() {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), changes));
+    auto bounds = FeedBounds(*it);
+    if (!bounds) return std::unexpected(bounds.error());
+    feed_start = bounds->first;
+    // Trimming always keeps the newest change, so the last one is the newest ever.
+    next_sequence = std::max(bounds->first, bounds->second + 1);
+    return {};
+  }
+
+  // The first sequence kept and the newest one (0: none) of the feed as
+  // `it` sees it.
+  Result<std::pair<std::uint64_t, std::uint64_t>> FeedBounds(rocksdb::Iterator& it) const {
+    std::uint64_t first = 1;
+    std::uint64_t latest = 0;
+    it.Seek(ToSlice(kFeedStartKey));
+    if (it.Valid() && it.key().empty()) {
+      if (it.value().size() != kSequenceBytes) return Fail(ErrorCode::kInternal, Corrupt("change feed start"));
+      first = std::max<std::uint64_t>(1, SequenceOf(ToView(it.value())));
+    }
+    it.SeekToLast();
+    if (it.Valid() && !it.key().empty()) {
+      if (it.key().size() != kSequenceBytes) return Fail(ErrorCode::kInternal, Corrupt("change feed key"));
+      latest = SequenceOf(ToView(it.key()));
+    }
+    if (!it.status().ok()) return Failure(it.status(), "reading the change feed");
+    return std::pair(first, latest);
+  }
+
+  // Loads the agents' counts, first computing them from the records when
+  // the store was written by a version that kept none.
+  Status LoadAgentCounts() {
+    std::string version;
+    rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, ToSlice(kAgentCountsKey), &version);
+    if (status.IsNotFound()) return RebuildAgentCounts();
+    if (!status.ok()) return Failure(status, "reading the agent counts' version");
+    if (version != kAgentCountsVersion) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("rocksdb store {}: unsupported agent counts version {} (this build reads {})", path,
+                              Quoted(version), Quoted(kAgentCountsVersion)));
+    }
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), agents));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto count = CountOf(*it);
+      if (!count) return std::unexpected(count.error());
+      agent_counts.emplace(std::string(ToView(it->key())), *count);
+    }
+    if (!it->status().ok()) return Failure(it->status(), "reading the agent counts");
+    return {};
+  }
+
+  // One scan of the records; the counts and their marker go in one batch, so
+  // an interrupted rebuild is simply done again at the next open.
+  Status RebuildAgentCounts() {
+    agent_counts.clear();
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), records));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto record = DecodeRecordValue(ToView(it->key()), ToView(it->value()));
+      if (!record) return std::unexpected(record.error());
+      ++agent_counts[record->agent_name];
+    }
+    if (!it->status().ok()) return Failure(it->status(), "counting the records of each agent");
+
+    rocksdb::WriteBatch batch;
+    rocksdb::Status status;
+    it.reset(db->NewIterator(rocksdb::ReadOptions(), agents));
+    for (it->SeekToFirst(); it->Valid() && status.ok(); it->Next()) {
+      if (!agent_counts.contains(ToView(it->key()))) status = batch.Delete(agents, it->key());
+    }
+    if (status.ok()) status = it->status();
+    for (auto entry = agent_counts.begin(); entry != agent_counts.end() && status.ok(); ++entry) {
+      status = batch.Put(agents, entry->first, EncodeCount(entry->second));
+    }
+    if (status.ok()) status = batch.Put(meta, ToSlice(kAgentCountsKey), ToSlice(kAgentCountsVersion));
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (status.ok()) status = db->Write(sync, &batch);
+    if (!status.ok()) return Failure(status, "writing the agent counts of an older store");
+    return {};
+  }
+
+  Result<std::uint64_t> CountOf(const rocksdb::Iterator& it) const {
+    std::string_view value = ToView(it.value());
+    const std::optional<std::uint64_t> count = ReadVarint64(value);
+    if (!count || !value.empty() || *count == 0) {
+      return Fail(ErrorCode::kInternal, Corrupt(fmt::format("count of agent {}", Quoted(ToView(it.key())))));
+    }
+    return *count;
+  }
+
+  // Puts the new count of every agent whose records the group adds or
+  // removes (`stored`: before it, `current`: after) into `batch`. Entries of
+  // new agents are made now, at 0, so that nothing allocates once the batch
+  // is written; DropUnusedCounts removes those left at 0.
+  Result<std::vector<CountUpdate>> CountAgents(std::span<const std::optional<ExecutionRecord>> stored,
+                                               std::span<const ExecutionRecord* const> current,
+                                               rocksdb::WriteBatch& batch) {
+    std::map<std::string_view, std::int64_t> deltas;
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      const ExecutionRecord* before = stored[i] ? &*stored[i] : nullptr;
+      const ExecutionRecord* after = current[i];
+      if (after == before || (before != nullptr && before->agent_name == after->agent_name)) continue;
+      if (before != nullptr) --deltas[before->agent_name];
+      ++deltas[after->agent_name];
+    }
+    std::vector<CountUpdate> updates;
+    updates.reserve(deltas.size());
+    for (const auto& [agent, delta] : deltas) {
+      if (delta == 0) continue;
+      updates.push_back({agent_counts.try_emplace(std::string(agent), 0).first, 0});
+      CountUpdate& update = updates.back();
+      const std::uint64_t count = update.entry->second;
+      if (delta < 0 && count < static_cast<std::uint64_t>(-delta)) {
+        DropUnusedCounts(updates);
+        return Fail(ErrorCode::kInternal, fmt::format("rocksdb store {}: agent {} has more records than its count {}",
+                                                      path, Quoted(agent), count));
+      }
+      update.count = count + static_cast<std::uint64_t>(delta);
+      const rocksdb::Status status = update.count == 0 ? batch.Delete(agents, ToSlice(agent))
+                                                       : batch.Put(agents, ToSlice(agent), EncodeCount(update.count));
+      if (!status.ok()) {
+        DropUnusedCounts(updates);
+        return Failure(status, "building a write batch");
+      }
+    }
+    return updates;
+  }
+
+  void DropUnusedCounts(std::span<const CountUpdate> updates) {
+    for (const CountUpdate& update : updates) {
+      if (update.entry->second == 0) agent_counts.erase(update.entry);
+    }
+  }
+
+  std::string Corrupt(std::string_view what) const {
+    return fmt::format("rocksdb store {}: {} is corrupt", path, what);
   }
 };
 
@@ -189,6 +395,8 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   auto rep = std::make_unique<Rep>();
   rep->path = options.path;
   rep->write_options.sync = options.durability == Durability::kSync;
+  rep->feed_capacity = std::max<std::uint64_t>(1, options.change_feed_capacity);
+  rep->feed_trim_step = std::max<std::uint64_t>(1, rep->feed_capacity / 8);
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
@@ -205,6 +413,9 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
       {rocksdb::kDefaultColumnFamilyName, FamilyOptions(cache, /*point_lookups=*/false)},
       {kRecordsFamily, FamilyOptions(cache, /*point_lookups=*/true)},
       {kIndexFamily, FamilyOptions(cache, /*point_lookups=*/false)},
+      // Created in a store written before the change feed and agent counts.
+      {kChangesFamily, FamilyOptions(cache, /*point_lookups=*/false)},
+      {kAgentsFamily, FamilyOptions(cache, /*point_lookups=*/false)},
   };
   rocksdb::DB* db = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, options.path, families, &rep->handles, &db);
@@ -213,8 +424,12 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   rep->meta = rep->handles[0];
   rep->records = rep->handles[1];
   rep->index = rep->handles[2];
+  rep->changes = rep->handles[3];
+  rep->agents = rep->handles[4];
 
   if (auto loaded = rep->LoadMeta(); !loaded) return std::unexpected(loaded.error());
+  if (auto loaded = rep->LoadFeed(); !loaded) return std::unexpected(loaded.error());
+  if (auto loaded = rep->LoadAgentCounts(); !loaded) return std::unexpected(loaded.error());
   return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(rep)));
 }
 
@@ -286,7 +501,9 @@ Status RocksDbStore::CommitGroup(std::span<Writer* const> group) {
   std::vector<std::optional<ExecutionRecord>> stored;
   if (auto read = rep_->ReadRecords(rocksdb::ReadOptions(), arns, stored); !read) return read;
 
-  // Merge in queue order, each candidate against the newest record so far.
+  // Merge in queue order, each candidate against the newest record so far;
+  // every candidate that wins is a change of the feed.
+  std::vector<const ExecutionRecord*> changed;
   std::vector<const ExecutionRecord*> current(arns.size());
   for (std::size_t i = 0; i < arns.size(); ++i) current[i] = stored[i] ? &*stored[i] : nullptr;
   for (Writer* writer : group) {
@@ -296,6 +513,7 @@ Status RocksDbStore::CommitGroup(std::span<Writer* const> group) {
       const ExecutionRecord*& newest = current[slot_of[candidate.execution_arn]];
       if (Supersedes(candidate, newest)) {
         newest = &candidate;
+        changed.push_back(&candidate);
         writer->outcomes.push_back(ApplyOutcome::kIndexed);
       } else {
         writer->outcomes.push_back(ApplyOutcome::kUnchanged);
@@ -327,12 +545,38 @@ Status RocksDbStore::CommitGroup(std::span<Writer* const> group) {
     }
   }
   if (!status.ok()) return rep_->Failure(status, "building a write batch");
-  if (batch.Count() == 0) return {};
+  if (changed.empty()) return {};
+
+  auto counts = rep_->CountAgents(stored, current, batch);
+  if (!counts) return std::unexpected(counts.error());
+  const std::uint64_t first_sequence = rep_->next_sequence;
+  const std::uint64_t next_sequence = first_sequence + changed.size();
+  for (std::size_t i = 0; i < changed.size() && status.ok(); ++i) {
+    value.clear();
+    EncodeChangeValue(*changed[i], value);
+    status = batch.Put(rep_->changes, SequenceKey(first_sequence + i), value);
+  }
+  // Trims in steps, not every batch: each step is one range tombstone.
+  std::uint64_t feed_start = rep_->feed_start;
+  if (next_sequence - feed_start > rep_->feed_capacity + rep_->feed_trim_step) {
+    feed_start = next_sequence - rep_->feed_capacity;
+    if (status.ok()) status = batch.DeleteRange(rep_->changes, SequenceKey(rep_->feed_start), SequenceKey(feed_start));
+    if (status.ok()) status = batch.Put(rep_->changes, ToSlice(kFeedStartKey), SequenceKey(feed_start));
+  }
+  if (!status.ok()) return rep_->Failure(status, "building a write batch");
+
   status = rep_->db->Write(rep_->write_options, &batch);
+  // A failed batch may still reappear after a reopen: its sequences are
+  // never handed out again in this process.
+  rep_->next_sequence = next_sequence;
   if (!status.ok()) {
     rep_->resume_before_write = true;
+    rep_->DropUnusedCounts(*counts);
     return rep_->Failure(status, "writing records");
   }
+  rep_->feed_start = feed_start;
+  for (const Rep::CountUpdate& update : *counts) update.entry->second = update.count;
+  rep_->DropUnusedCounts(*counts);
   return {};
 }
 
@@ -399,6 +643,42 @@ Result<std::optional<ExecutionRecord>> RocksDbStore::Get(std::string_view execut
 
 Result<std::string> RocksDbStore::PageTokenSecret() {
   return rep_->secret;
+}
+
+Result<ChangeRange> RocksDbStore::ReadChanges(std::uint64_t after, std::size_t limit) {
+  // One iterator reads one implicit snapshot: its bounds and its changes
+  // agree, and batches show whole, so no sequence shows before a lower one.
+  std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(rocksdb::ReadOptions(), rep_->changes));
+  auto bounds = rep_->FeedBounds(*it);
+  if (!bounds) return std::unexpected(bounds.error());
+  const auto [first, latest] = *bounds;
+  ChangeRange range;
+  range.latest = latest;
+  range.missed = after < first - 1;
+  if (limit == 0 || after >= latest) return range;
+
+  range.changes.reserve(std::min<std::uint64_t>({limit, latest - after, 1024}));
+  for (it->Seek(SequenceKey(std::max(after + 1, first))); it->Valid() && range.changes.size() < limit; it->Next()) {
+    if (it->key().size() != kSequenceBytes) return Fail(ErrorCode::kInternal, rep_->Corrupt("change feed key"));
+    const std::uint64_t sequence = SequenceOf(ToView(it->key()));
+    auto record = DecodeChangeValue(sequence, ToView(it->value()));
+    if (!record) return std::unexpected(record.error());
+    range.changes.push_back(RecordChange{sequence, std::move(*record)});
+  }
+  if (!it->status().ok()) return rep_->Failure(it->status(), "reading the change feed");
+  return range;
+}
+
+Result<std::vector<AgentSummary>> RocksDbStore::ListAgents() {
+  std::vector<AgentSummary> out;
+  std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(rocksdb::ReadOptions(), rep_->agents));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto count = rep_->CountOf(*it);
+    if (!count) return std::unexpected(count.error());
+    out.push_back(AgentSummary{std::string(ToView(it->key())), *count});
+  }
+  if (!it->status().ok()) return rep_->Failure(it->status(), "reading the agent counts");
+  return out;
 }
 
 Status RocksDbStore::CompactAll() {

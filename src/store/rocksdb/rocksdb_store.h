@@ -6,16 +6,32 @@
 //   records  executionArn -> record (record_codec.h)
 //   index    one entry per filter shape per record (index_keys.h), whose value
 //            is the record again (covering), so that a page is one range read
-// A record and its index entries always change in one WriteBatch.
+//   changes  the change feed: 8-byte big-endian sequence -> varint length +
+//            executionArn + the record's value (record_codec.h), one entry per
+//            candidate that changed a record, in apply order; and under the
+//            empty key, 8-byte big-endian, the first sequence not yet trimmed
+//            (absent: 1). The feed keeps at least the newest
+//            change_feed_capacity changes: when it holds an eighth more, the
+//            oldest go in one DeleteRange, with the new first sequence.
+//   agents   agentName -> varint count of its records, exact; an agent whose
+//            count reaches 0 is deleted. meta's "agent_counts" (1 byte) says
+//            the counts are complete: a store written before they existed
+//            gets them at its first open, by one scan of the records.
+// A record, its index entries, its change and its agent's count always change
+// in one WriteBatch.
 //
 // Apply commits in groups, as LevelDB's DBImpl::Write does: concurrent callers
 // queue, the first in the queue becomes the leader, merges the candidates of
 // everyone queued behind it under the version rule, writes one WriteBatch
 // (one fsync with Durability::kSync) and hands each caller its own outcomes.
-// Only a leader reads and writes records, so merging is never racy.
+// Only a leader reads and writes records, so merging is never racy, and it
+// numbers the changes: since RocksDB makes batches visible whole and in write
+// order, a reader never sees a sequence before the ones below it. Sequences
+// are dense but for a failed write, whose numbers are skipped, not reused.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,6 +64,9 @@ struct RocksDbStoreOptions {
   // Not owned; nullptr means RocksDB's default Env. A seam for tests, as
   // LevelDB's Options::env: a wrapping Env can inject I/O faults.
   rocksdb::Env* env = nullptr;
+  // How many of the newest changes the change feed keeps at least (it keeps
+  // up to an eighth more, then trims in one step). Values below 1 count as 1.
+  std::uint64_t change_feed_capacity = 100'000;
 };
 
 class RocksDbStore final : public ExecutionStore {
@@ -76,6 +95,13 @@ class RocksDbStore final : public ExecutionStore {
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) override;
   Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
   Result<std::string> PageTokenSecret() override;
+  // Reads one consistent state of the feed: `latest` and `missed` describe
+  // the same moment as `changes`. missed is true when sequences after `after`
+  // were trimmed, i.e. after + 1 is below the first sequence kept; the changes
+  // still kept are returned all the same.
+  Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t limit) override;
+  // From the exact counts kept with the records: one short range read.
+  Result<std::vector<AgentSummary>> ListAgents() override;
 
   // Flushes the memtables and rewrites every file into the bottom level, as
   // compaction would settle them eventually: for benchmarks that measure disk

@@ -803,6 +803,12 @@ TEST_P(FailedWriteTest, FailedWriteIsInvisibleAndTheStoreRecovers) {
     EXPECT_EQ(MustGet(*store, "arn:e:2"), std::nullopt);
     EXPECT_TRUE(MustScan(*store, ByStatus(kSucceeded)).empty());
     EXPECT_EQ(ArnsOf(MustScan(*store, ByStatus(kRunning))), std::vector<std::string>{"arn:e:1"});
+    auto feed = store->ReadChanges(0, 10);
+    ASSERT_TRUE(feed.has_value()) << feed.error().message;
+    ASSERT_EQ(feed->changes.size(), 1u);
+    EXPECT_EQ(feed->changes[0].record, running);
+    EXPECT_EQ(feed->latest, 1u);
+    EXPECT_EQ(store->ListAgents(), (std::vector<AgentSummary>{{"Agent", 1}}));
 
     fs->armed = false;
     auto retried = store->Apply(std::vector{succeeded});
@@ -830,6 +836,19 @@ TEST_P(FailedWriteTest, FailedWriteIsInvisibleAndTheStoreRecovers) {
             (GetParam().recovers_in_process ? std::vector{kUnchanged, kIndexed} : std::vector{kIndexed, kIndexed}));
   EXPECT_EQ(MustGet(*store, "arn:e:1"), succeeded);
   EXPECT_EQ(ArnsOf(MustScan(*store, ByStatus(kRunning))), std::vector<std::string>{"arn:e:2"});
+  // The feed holds each change once, in order; a failed batch's sequences
+  // may be skipped, never shown.
+  auto feed = store->ReadChanges(0, 10);
+  ASSERT_TRUE(feed.has_value()) << feed.error().message;
+  std::vector<ExecutionRecord> changes;
+  for (std::size_t i = 0; i < feed->changes.size(); ++i) {
+    changes.push_back(feed->changes[i].record);
+    if (i > 0) {
+      EXPECT_GT(feed->changes[i].sequence, feed->changes[i - 1].sequence);
+    }
+  }
+  EXPECT_EQ(changes, (std::vector{running, succeeded, other}));
+  EXPECT_EQ(store->ListAgents(), (std::vector<AgentSummary>{{"Agent", 2}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(WalFaults, FailedWriteTest,
