@@ -139,6 +139,10 @@ test('asks for the read key, then lists every agent\'s executions of the last 7 
   assert.ok(shown.length > 50, `more than a page: ${shown.length}`);
   assert.equal(new Set(shown).size, shown.length, 'no duplicate rows');
   assert.deepEqual(shown, await allRows(await paramsOfPage(page)));
+  // The chart, from the embedded store's hourly cells: bars and a total, not "Chart unavailable".
+  await page.locator('#chart svg rect').first().waitFor();
+  const note = await page.textContent('#chart-note');
+  assert.match(note, /^[1-9]\d* executions; duration p50 /, note);
   await shot(page, 'history-all-agents');
   await context.close();
 });

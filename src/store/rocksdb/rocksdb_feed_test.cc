@@ -537,7 +537,7 @@ TEST_F(RocksDbFeedTest, StoreFromBeforeTheFeedOpensWithCountsRebuilt) {
     // Make it look as the previous version left it.
     rocksdb::DBOptions db_options;
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "records", "index", "changes", "agents"}) {
+    for (const char* name : {"default", "records", "index", "changes", "agents", "stats"}) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -545,8 +545,10 @@ TEST_F(RocksDbFeedTest, StoreFromBeforeTheFeedOpensWithCountsRebuilt) {
     ASSERT_TRUE(rocksdb::DB::Open(db_options, Options().path, families, &handles, &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), handles[0], "agent_counts").ok());
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), handles[0], "hourly_stats").ok());
     ASSERT_TRUE(db->DropColumnFamily(handles[3]).ok());
     ASSERT_TRUE(db->DropColumnFamily(handles[4]).ok());
+    ASSERT_TRUE(db->DropColumnFamily(handles[5]).ok());
     for (rocksdb::ColumnFamilyHandle* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
     ASSERT_TRUE(db->Close().ok());
     std::vector<std::string> names;

@@ -5,16 +5,19 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/page_token.h"
@@ -29,12 +32,17 @@ constexpr char kRecordsFamily[] = "records";
 constexpr char kIndexFamily[] = "index";
 constexpr char kChangesFamily[] = "changes";
 constexpr char kAgentsFamily[] = "agents";
+constexpr char kStatsFamily[] = "stats";
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr std::string_view kSecretKey = "page_token_secret";
 // Present once the agents family holds every record's count; its value is the
 // version of that family's layout.
 constexpr std::string_view kAgentCountsKey = "agent_counts";
 constexpr std::string_view kAgentCountsVersion = "\x01";
+// Present once the stats family holds every record's cell; its value is the
+// version of that family's layout.
+constexpr std::string_view kHourlyStatsKey = "hourly_stats";
+constexpr std::string_view kHourlyStatsVersion = "\x01";
 // In the changes family, sorted before every sequence: the first one kept.
 constexpr std::string_view kFeedStartKey = "";
 constexpr std::size_t kSequenceBytes = 8;
@@ -83,6 +91,91 @@ Result<ExecutionRecord> DecodeChangeValue(std::uint64_t sequence, std::string_vi
     return Fail(ErrorCode::kInternal, fmt::format("change {} of the change feed is corrupt", sequence));
   }
   return DecodeRecordValue(bytes.substr(0, *size), bytes.substr(*size));
+}
+
+// A stats cell's key: varint length + agentName, then the hour as 8 bytes
+// big-endian with the sign bit flipped (signed order, as index keys), then
+// the status byte. Agent-major, so that one agent's hours are one range.
+std::string StatsPrefix(std::string_view agent) {
+  std::string key;
+  AppendVarint64(key, agent.size());
+  key.append(agent);
+  return key;
+}
+std::string HourBytes(EpochMillis hour) {
+  return SequenceKey(static_cast<std::uint64_t>(hour) ^ (std::uint64_t{1} << 63));
+}
+EpochMillis HourOf(std::string_view bytes) {
+  return static_cast<EpochMillis>(SequenceOf(bytes) ^ (std::uint64_t{1} << 63));
+}
+// The hour of a record's cell, computed exactly as the contract's reference does.
+EpochMillis CellHourOf(const ExecutionRecord& record) {
+  return record.start_date - record.start_date % kMillisPerHour;
+}
+std::string StatsKeyOf(const ExecutionRecord& record) {
+  std::string key = StatsPrefix(record.agent_name);
+  key.append(HourBytes(CellHourOf(record)));
+  key.push_back(static_cast<char>(record.status));
+  return key;
+}
+
+// A cell as counters: executions and the dense duration bins. Its value:
+// varint executions, varint number of bins, then (varint bin, varint count)
+// per non-empty bin, bins ascending.
+struct StatsCounters {
+  std::int64_t executions = 0;
+  std::array<std::int64_t, kDurationBins> bins{};
+
+  // Adds (sign 1) or subtracts (sign -1) one record.
+  void Add(const ExecutionRecord& record, std::int64_t sign) {
+    executions += sign;
+    if (auto seconds = DurationSeconds(record)) bins[DurationBin(*seconds)] += sign;
+  }
+  bool Zero() const {
+    return executions == 0 && std::all_of(bins.begin(), bins.end(), [](std::int64_t n) { return n == 0; });
+  }
+  bool Negative() const {
+    return executions < 0 || std::any_of(bins.begin(), bins.end(), [](std::int64_t n) { return n < 0; });
+  }
+};
+
+std::string EncodeStats(const StatsCounters& cell) {
+  std::string value;
+  AppendVarint64(value, static_cast<std::uint64_t>(cell.executions));
+  const auto used = std::count_if(cell.bins.begin(), cell.bins.end(), [](std::int64_t n) { return n != 0; });
+  AppendVarint64(value, static_cast<std::uint64_t>(used));
+  for (std::size_t bin = 0; bin < kDurationBins; ++bin) {
+    if (cell.bins[bin] == 0) continue;
+    AppendVarint64(value, bin);
+    AppendVarint64(value, static_cast<std::uint64_t>(cell.bins[bin]));
+  }
+  return value;
+}
+
+// Decodes a stats value into a HourlyStat's counts; false when corrupt.
+bool DecodeStats(std::string_view value, HourlyStat& out) {
+  const std::optional<std::uint64_t> executions = ReadVarint64(value);
+  const std::optional<std::uint64_t> used = ReadVarint64(value);
+  if (!executions || !used || *executions == 0 || *used > kDurationBins) return false;
+  out.executions = *executions;
+  out.durations.clear();
+  std::uint64_t binned = 0;
+  for (std::uint64_t i = 0; i < *used; ++i) {
+    const std::optional<std::uint64_t> bin = ReadVarint64(value);
+    const std::optional<std::uint64_t> n = ReadVarint64(value);
+    if (!bin || !n || *bin >= kDurationBins || *n == 0) return false;
+    if (!out.durations.empty() && *bin <= out.durations.back().first) return false;
+    out.durations.emplace_back(static_cast<std::uint16_t>(*bin), *n);
+    binned += *n;
+  }
+  return value.empty() && binned <= *executions;
+}
+
+StatsCounters CountersOf(const HourlyStat& stat) {
+  StatsCounters cell;
+  cell.executions = static_cast<std::int64_t>(stat.executions);
+  for (const auto& [bin, n] : stat.durations) cell.bins[bin] = static_cast<std::int64_t>(n);
+  return cell;
 }
 
 std::string EncodeCount(std::uint64_t count) {
@@ -140,6 +233,7 @@ struct RocksDbStore::Rep {
   rocksdb::ColumnFamilyHandle* index = nullptr;
   rocksdb::ColumnFamilyHandle* changes = nullptr;
   rocksdb::ColumnFamilyHandle* agents = nullptr;
+  rocksdb::ColumnFamilyHandle* stats = nullptr;
   std::string secret;
   std::uint64_t feed_capacity = 1;
   std::uint64_t feed_trim_step = 1;  // Trimming waits until this many more than the capacity.
@@ -220,6 +314,7 @@ struct RocksDbStore::Rep {
     if (status.ok()) status = batch.Put(meta, ToSlice(kFormatVersionKey), ToSlice(kStoreFormatVersion));
     // A new store has no records, so its (empty) counts are complete.
     if (status.ok()) status = batch.Put(meta, ToSlice(kAgentCountsKey), ToSlice(kAgentCountsVersion));
+    if (status.ok()) status = batch.Put(meta, ToSlice(kHourlyStatsKey), ToSlice(kHourlyStatsVersion));
     rocksdb::WriteOptions sync;
     sync.sync = true;
     if (status.ok()) status = db->Write(sync, &batch);
@@ -309,6 +404,95 @@ struct RocksDbStore::Rep {
     sync.sync = true;
     if (status.ok()) status = db->Write(sync, &batch);
     if (!status.ok()) return Failure(status, "writing the agent counts of an older store");
+    return {};
+  }
+
+  // Checks the stats' version, first computing the cells from the records
+  // when the store was written by a version that kept none.
+  Status LoadHourlyStats() {
+    std::string version;
+    rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, ToSlice(kHourlyStatsKey), &version);
+    if (status.IsNotFound()) return RebuildHourlyStats();
+    if (!status.ok()) return Failure(status, "reading the hourly stats' version");
+    if (version != kHourlyStatsVersion) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("rocksdb store {}: unsupported hourly stats version {} (this build reads {})", path,
+                              Quoted(version), Quoted(kHourlyStatsVersion)));
+    }
+    return {};
+  }
+
+  // One scan of the records; the cells and their marker go in one batch, so
+  // an interrupted rebuild is simply done again at the next open.
+  Status RebuildHourlyStats() {
+    std::map<std::string, StatsCounters> cells;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), records));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto record = DecodeRecordValue(ToView(it->key()), ToView(it->value()));
+      if (!record) return std::unexpected(record.error());
+      cells[StatsKeyOf(*record)].Add(*record, 1);
+    }
+    if (!it->status().ok()) return Failure(it->status(), "counting the records of each hour");
+
+    rocksdb::WriteBatch batch;
+    rocksdb::Status status;
+    it.reset(db->NewIterator(rocksdb::ReadOptions(), stats));
+    for (it->SeekToFirst(); it->Valid() && status.ok(); it->Next()) {
+      if (!cells.contains(std::string(ToView(it->key())))) status = batch.Delete(stats, it->key());
+    }
+    if (status.ok()) status = it->status();
+    for (auto entry = cells.begin(); entry != cells.end() && status.ok(); ++entry) {
+      status = batch.Put(stats, entry->first, EncodeStats(entry->second));
+    }
+    if (status.ok()) status = batch.Put(meta, ToSlice(kHourlyStatsKey), ToSlice(kHourlyStatsVersion));
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (status.ok()) status = db->Write(sync, &batch);
+    if (!status.ok()) return Failure(status, "writing the hourly stats of an older store");
+    return {};
+  }
+
+  // Puts the new value of every stats cell whose records the group adds or
+  // removes (`stored`: before it, `current`: after) into `batch`: each touched
+  // cell is read once, changed in memory and written (or deleted at zero) once.
+  // Only a leader writes cells, so reading them from the database is exact.
+  Status CountHours(std::span<const std::optional<ExecutionRecord>> stored,
+                    std::span<const ExecutionRecord* const> current, rocksdb::WriteBatch& batch) const {
+    std::map<std::string, StatsCounters> deltas;
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      const ExecutionRecord* before = stored[i] ? &*stored[i] : nullptr;
+      const ExecutionRecord* after = current[i];
+      if (after == before) continue;
+      if (before != nullptr) deltas[StatsKeyOf(*before)].Add(*before, -1);
+      deltas[StatsKeyOf(*after)].Add(*after, 1);
+    }
+    std::erase_if(deltas, [](const auto& entry) { return entry.second.Zero(); });
+    if (deltas.empty()) return {};
+    std::vector<rocksdb::Slice> keys;
+    keys.reserve(deltas.size());
+    for (const auto& [key, delta] : deltas) keys.push_back(ToSlice(key));
+    const std::size_t n = keys.size();
+    std::vector<rocksdb::PinnableSlice> values(n);
+    std::vector<rocksdb::Status> statuses(n);
+    db->MultiGet(rocksdb::ReadOptions(), stats, n, keys.data(), values.data(), statuses.data());
+    std::size_t i = 0;
+    for (auto& [key, cell] : deltas) {
+      if (!statuses[i].IsNotFound()) {
+        if (!statuses[i].ok()) return Failure(statuses[i], "reading hourly stats");
+        HourlyStat old;
+        if (!DecodeStats(ToView(values[i]), old)) return Fail(ErrorCode::kInternal, Corrupt("an hourly stats cell"));
+        const StatsCounters counters = CountersOf(old);
+        cell.executions += counters.executions;
+        for (std::size_t bin = 0; bin < kDurationBins; ++bin) cell.bins[bin] += counters.bins[bin];
+      }
+      ++i;
+      if (cell.Negative()) {
+        return Fail(ErrorCode::kInternal,
+                    fmt::format("rocksdb store {}: an hourly stats cell has fewer executions than its records", path));
+      }
+      const rocksdb::Status status = cell.Zero() ? batch.Delete(stats, key) : batch.Put(stats, key, EncodeStats(cell));
+      if (!status.ok()) return Failure(status, "building a write batch");
+    }
     return {};
   }
 
@@ -416,6 +600,8 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
       // Created in a store written before the change feed and agent counts.
       {kChangesFamily, FamilyOptions(cache, /*point_lookups=*/false)},
       {kAgentsFamily, FamilyOptions(cache, /*point_lookups=*/false)},
+      // Created in a store written before the hourly stats.
+      {kStatsFamily, FamilyOptions(cache, /*point_lookups=*/false)},
   };
   rocksdb::DB* db = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, options.path, families, &rep->handles, &db);
@@ -426,10 +612,12 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   rep->index = rep->handles[2];
   rep->changes = rep->handles[3];
   rep->agents = rep->handles[4];
+  rep->stats = rep->handles[5];
 
   if (auto loaded = rep->LoadMeta(); !loaded) return std::unexpected(loaded.error());
   if (auto loaded = rep->LoadFeed(); !loaded) return std::unexpected(loaded.error());
   if (auto loaded = rep->LoadAgentCounts(); !loaded) return std::unexpected(loaded.error());
+  if (auto loaded = rep->LoadHourlyStats(); !loaded) return std::unexpected(loaded.error());
   return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(rep)));
 }
 
@@ -547,6 +735,7 @@ Status RocksDbStore::CommitGroup(std::span<Writer* const> group) {
   if (!status.ok()) return rep_->Failure(status, "building a write batch");
   if (changed.empty()) return {};
 
+  if (auto hours = rep_->CountHours(stored, current, batch); !hours) return hours;
   auto counts = rep_->CountAgents(stored, current, batch);
   if (!counts) return std::unexpected(counts.error());
   const std::uint64_t first_sequence = rep_->next_sequence;
@@ -678,6 +867,57 @@ Result<std::vector<AgentSummary>> RocksDbStore::ListAgents() {
     out.push_back(AgentSummary{std::string(ToView(it->key())), *count});
   }
   if (!it->status().ok()) return rep_->Failure(it->status(), "reading the agent counts");
+  return out;
+}
+
+Result<std::vector<HourlyStat>> RocksDbStore::ReadHourlyStats(const StatsRequest& request) {
+  std::vector<HourlyStat> out;
+  if (request.from_hour >= request.to_hour) return out;
+  // One snapshot for the agents and their cells: they agree.
+  rocksdb::ManagedSnapshot snapshot(rep_->db.get());
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot.snapshot();
+  std::vector<std::string> agents;
+  if (request.agent_name) {
+    agents.push_back(*request.agent_name);
+  } else {
+    // Every agent with records has an entry in the agents family.
+    std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(options, rep_->agents));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) agents.emplace_back(ToView(it->key()));
+    if (!it->status().ok()) return rep_->Failure(it->status(), "reading the agents");
+  }
+  for (const std::string& agent : agents) {
+    // One range per agent: [agent | from_hour, agent | to_hour).
+    const std::string prefix = StatsPrefix(agent);
+    const std::string lower_key = prefix + HourBytes(request.from_hour);
+    const std::string upper_key = prefix + HourBytes(request.to_hour);
+    const rocksdb::Slice lower(lower_key);
+    const rocksdb::Slice upper(upper_key);
+    rocksdb::ReadOptions range = options;
+    range.iterate_lower_bound = &lower;
+    range.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(range, rep_->stats));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view key = ToView(it->key());
+      if (key.size() != prefix.size() + kSequenceBytes + 1) {
+        return Fail(ErrorCode::kInternal, rep_->Corrupt("an hourly stats key"));
+      }
+      const auto status_byte = static_cast<std::uint8_t>(key.back());
+      if (status_byte >= kAllStatuses.size()) return Fail(ErrorCode::kInternal, rep_->Corrupt("an hourly stats key"));
+      const auto status = static_cast<ExecutionStatus>(status_byte);
+      if (request.status && status != *request.status) continue;
+      HourlyStat stat;
+      stat.hour = HourOf(key.substr(prefix.size(), kSequenceBytes));
+      stat.agent_name = agent;
+      stat.status = status;
+      if (!DecodeStats(ToView(it->value()), stat)) return Fail(ErrorCode::kInternal, rep_->Corrupt("an hourly stats cell"));
+      out.push_back(std::move(stat));
+    }
+    if (!it->status().ok()) return rep_->Failure(it->status(), "reading hourly stats");
+  }
+  std::sort(out.begin(), out.end(), [](const HourlyStat& a, const HourlyStat& b) {
+    return std::tie(a.hour, a.agent_name, a.status) < std::tie(b.hour, b.agent_name, b.status);
+  });
   return out;
 }
 

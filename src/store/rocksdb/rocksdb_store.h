@@ -17,8 +17,19 @@
 //            count reaches 0 is deleted. meta's "agent_counts" (1 byte) says
 //            the counts are complete: a store written before they existed
 //            gets them at its first open, by one scan of the records.
-// A record, its index entries, its change and its agent's count always change
-// in one WriteBatch.
+//   stats    the hourly cells of ReadHourlyStats, exact: varint length +
+//            agentName | 8-byte big-endian startDate hour (sign bit flipped,
+//            hour = startDate - startDate % 3,600,000) | status byte ->
+//            varint executions, varint number of bins, (varint bin, varint
+//            count) per non-empty duration bin (duration_histogram.h; only
+//            records with a stopDate are binned). Agent-major: one agent's
+//            hours are one range read; all agents are read agent by agent,
+//            from the agents family, in one snapshot. A cell that reaches 0
+//            is deleted. meta's "hourly_stats" (1 byte) says the cells are
+//            complete: an older store gets them at its first open, by one
+//            scan of the records, in one batch with the marker.
+// A record, its index entries, its change, its agent's count and its hourly
+// cell always change in one WriteBatch.
 //
 // Apply commits in groups, as LevelDB's DBImpl::Write does: concurrent callers
 // queue, the first in the queue becomes the leader, merges the candidates of
@@ -102,6 +113,9 @@ class RocksDbStore final : public ExecutionStore {
   Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t limit) override;
   // From the exact counts kept with the records: one short range read.
   Result<std::vector<AgentSummary>> ListAgents() override;
+  // From the hourly cells kept with the records: one range read per agent
+  // (one in all when the request names the agent), in one snapshot.
+  Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
 
   // Flushes the memtables and rewrites every file into the bottom level, as
   // compaction would settle them eventually: for benchmarks that measure disk
