@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "core/list_executions.h"
 #include "indexer/indexer.h"
 #include "indexer/tag_source.h"
+#include "server/execution_stats.h"
 #include "simulate/simulator.h"
 #include "store/rocksdb/rocksdb_store.h"
 
@@ -179,6 +181,57 @@ int Run(const Args& args) {
     std::cout << fmt::format("| {} | {} | {:.0f} | {:.0f} | {:.2f} |\n", shape.name, items,
                              micros[micros.size() / 2], micros[micros.size() * 99 / 100], walk_ms);
   }
+  // Statistics over the whole 30-day window: from the hourly cells (what the
+  // stats route does) against the same counts computed by walking the index.
+  {
+    server::StatsQuery stats_query;
+    stats_query.filter.start_to = sim.window_end - 1;
+    stats_query.filter.start_from = stats_query.filter.start_to - 30LL * 24 * 3600 * 1000 + 1;
+    stats_query.bucket = server::StatsBucket::kDay;
+    std::vector<double> cell_ms;
+    std::uint64_t cell_total = 0;
+    for (int i = 0; i < 21; ++i) {
+      const auto t0 = Clock::now();
+      auto answer = server::ComputeStats(**store, stats_query);
+      cell_ms.push_back(Seconds(Clock::now() - t0) * 1e3);
+      if (!answer) {
+        std::cerr << answer.error().message << '\n';
+        return 1;
+      }
+      cell_total = answer->totals.executions;
+    }
+    std::vector<double> walk_ms;
+    std::uint64_t walk_total = 0;
+    for (int i = 0; i < 3; ++i) {
+      const auto t0 = Clock::now();
+      std::map<std::pair<EpochMillis, ExecutionStatus>, std::uint64_t> counts;
+      std::map<EpochMillis, DurationHistogram> durations;
+      ScanRequest scan{.filter = stats_query.filter, .order = SortOrder::kAsc, .limit = 1000};
+      walk_total = 0;
+      for (;;) {
+        auto page = (*store)->Scan(scan);
+        if (!page) return 1;
+        for (const ExecutionRecord& r : *page) {
+          const EpochMillis day = r.start_date - r.start_date % (24LL * 3600 * 1000);
+          ++counts[{day, r.status}];
+          if (auto d = DurationSeconds(r)) durations[day].Add(*d);
+          ++walk_total;
+        }
+        if (page->size() < scan.limit) break;
+        scan.after = CursorOf(page->back());
+      }
+      walk_ms.push_back(Seconds(Clock::now() - t0) * 1e3);
+    }
+    std::sort(cell_ms.begin(), cell_ms.end());
+    std::sort(walk_ms.begin(), walk_ms.end());
+    std::cout << fmt::format(
+        "\nstats, 30 days by day, all agents: {} executions; hourly cells p50 {:.2f} ms (21 runs), "
+        "walking the index {:.0f} ms (median of 3); walk / cells = {:.0f}x{}\n",
+        cell_total, cell_ms[cell_ms.size() / 2], walk_ms[walk_ms.size() / 2],
+        walk_ms[walk_ms.size() / 2] / cell_ms[cell_ms.size() / 2],
+        cell_total == walk_total ? "" : fmt::format(" (COUNTS DIFFER: walk {})", walk_total));
+  }
+
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::cout << fmt::format("\npeak RSS: {} MiB\n", usage.ru_maxrss / 1024);
