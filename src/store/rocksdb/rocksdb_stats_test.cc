@@ -12,6 +12,7 @@
 #include <random>
 
 #include "store/rocksdb/rocksdb_store.h"
+#include "store/rocksdb/test_temp_dir.h"
 #include "support/reference_store.h"
 
 namespace exidx {
@@ -34,25 +35,9 @@ constexpr auto kSucceeded = ExecutionStatus::kSucceeded;
 constexpr auto kFailed = ExecutionStatus::kFailed;
 constexpr auto kPendingRedrive = ExecutionStatus::kPendingRedrive;
 
-class TempDir {
+class TempDir : public TestTempDir {
  public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = test != nullptr ? test->name() : "test";
-    std::replace(name.begin(), name.end(), '/', '_');
-    path_ = std::filesystem::temp_directory_path() / fmt::format("exidx-stats-{}-{}-{}", name, getpid(), counter++);
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : TestTempDir("stats") {}
 };
 
 ExecutionRecord Exec(std::string arn, std::string agent, ExecutionStatus status, EpochMillis start,

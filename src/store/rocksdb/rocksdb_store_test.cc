@@ -1,4 +1,5 @@
 #include "store/rocksdb/rocksdb_store.h"
+#include "store/rocksdb/test_temp_dir.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -35,25 +36,9 @@ using std::string_literals::operator""s;
 using Records = std::map<std::string, ExecutionRecord>;
 
 // A fresh directory per test, removed afterwards.
-class TempDir {
+class TempDir : public TestTempDir {
  public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = test != nullptr ? test->name() : "test";
-    std::replace(name.begin(), name.end(), '/', '_');  // Parameterized names hold a '/'.
-    path_ = std::filesystem::temp_directory_path() / fmt::format("exidx-rocksdb-{}-{}-{}", name, getpid(), counter++);
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : TestTempDir("rocksdb") {}
 };
 
 ExecutionRecord Exec(std::string arn, std::string agent, ExecutionStatus status, EpochMillis start,
