@@ -1,5 +1,6 @@
 #include "store/rocksdb/index_keys.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "core/byte_order.h"
@@ -9,6 +10,45 @@ namespace exidx {
 namespace {
 
 constexpr std::uint64_t kSignBit = std::uint64_t{1} << 63;
+
+// The descending form of an executionArn's bytes (see index_keys.h).
+constexpr unsigned char kEscape = 0xFF;        // Leads the two-byte forms.
+constexpr unsigned char kEscapedNul = 0x00;    // After kEscape: a NUL byte.
+constexpr unsigned char kEndOfArn = 0xFE;      // After kEscape: the end.
+constexpr std::size_t kEndOfArnBytes = 2;
+
+void AppendDescendingArn(std::string& out, std::string_view arn) {
+  for (char c : arn) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == 0) {
+      out.push_back(static_cast<char>(kEscape));
+      out.push_back(static_cast<char>(kEscapedNul));
+    } else {
+      out.push_back(static_cast<char>(~byte));
+    }
+  }
+  out.push_back(static_cast<char>(kEscape));
+  out.push_back(static_cast<char>(kEndOfArn));
+}
+
+// nullopt unless `bytes` is exactly one descending executionArn.
+std::optional<std::string> ReadDescendingArn(std::string_view bytes) {
+  std::string arn;
+  arn.reserve(bytes.size() - std::min(bytes.size(), kEndOfArnBytes));
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    if (byte != kEscape) {
+      arn.push_back(static_cast<char>(~byte));
+      continue;
+    }
+    if (i + 1 == bytes.size()) return std::nullopt;
+    const auto next = static_cast<unsigned char>(bytes[++i]);
+    if (next == kEndOfArn) return i + 1 == bytes.size() ? std::optional(std::move(arn)) : std::nullopt;
+    if (next != kEscapedNul) return std::nullopt;
+    arn.push_back('\0');
+  }
+  return std::nullopt;  // No end mark.
+}
 
 void AppendAgent(std::string& out, std::string_view agent_name) {
   AppendVarint64(out, agent_name.size());
@@ -36,14 +76,22 @@ std::string PrefixSuccessor(std::string key) {
   return key;
 }
 
+// The smallest key of `prefix` with this startDate: every executionArn's
+// encoding sorts after it (the date's keys hold at least the end mark).
+std::string DateKey(std::string_view prefix, EpochMillis start_date) {
+  std::string key(prefix);
+  AppendSortableMillis(key, start_date);
+  return key;
+}
+
 }  // namespace
 
 void AppendSortableMillis(std::string& out, EpochMillis millis) {
-  AppendBigEndian64(out, static_cast<std::uint64_t>(millis) ^ kSignBit);
+  AppendBigEndian64(out, ~(static_cast<std::uint64_t>(millis) ^ kSignBit));
 }
 
 EpochMillis ReadSortableMillis(std::string_view bytes) {
-  return static_cast<EpochMillis>(ReadBigEndian64(bytes) ^ kSignBit);
+  return static_cast<EpochMillis>(~ReadBigEndian64(bytes) ^ kSignBit);
 }
 
 std::string IndexPrefix(const ExecutionFilter& filter) {
@@ -57,10 +105,10 @@ std::string IndexPrefix(const ExecutionFilter& filter) {
 
 std::string IndexKey(std::string_view prefix, EpochMillis start_date, std::string_view execution_arn) {
   std::string key;
-  key.reserve(prefix.size() + kSortableMillisBytes + execution_arn.size());
+  key.reserve(prefix.size() + kSortableMillisBytes + execution_arn.size() + kEndOfArnBytes);
   key.append(prefix);
   AppendSortableMillis(key, start_date);
-  key.append(execution_arn);
+  AppendDescendingArn(key, execution_arn);
   return key;
 }
 
@@ -79,23 +127,24 @@ std::array<std::string, kIndexShapeCount> IndexKeysOf(const ExecutionRecord& rec
 std::optional<IndexPosition> ParseIndexKey(std::string_view key, std::size_t prefix_size) {
   if (key.size() < prefix_size + kSortableMillisBytes) return std::nullopt;
   key.remove_prefix(prefix_size);
-  return IndexPosition{
-      .start_date = ReadSortableMillis(key),
-      .execution_arn = key.substr(kSortableMillisBytes),
-  };
+  auto arn = ReadDescendingArn(key.substr(kSortableMillisBytes));
+  if (!arn) return std::nullopt;
+  return IndexPosition{.start_date = ReadSortableMillis(key), .execution_arn = std::move(*arn)};
 }
 
 IndexRange IndexRangeOf(const ScanRequest& request) {
   const ExecutionFilter& filter = request.filter;
   IndexRange range;
   range.prefix = IndexPrefix(filter);
-  range.lower = IndexKey(range.prefix, filter.start_from, "");
-  // Every key with startDate == start_to, whatever its executionArn, is below.
-  range.upper = PrefixSuccessor(IndexKey(range.prefix, filter.start_to, ""));
+  // Newest first: start_to's keys lead the range, start_from's end it.
+  range.lower = DateKey(range.prefix, filter.start_to);
+  range.upper = PrefixSuccessor(DateKey(range.prefix, filter.start_from));
   if (request.after) {
     std::string cursor = IndexKey(range.prefix, request.after->start_date, request.after->execution_arn);
-    if (request.order == SortOrder::kAsc) {
-      cursor.push_back('\0');  // The smallest key after the cursor's own.
+    if (request.order == SortOrder::kDesc) {
+      // No key extends another (each ends with the end mark), so this is the
+      // smallest key after the cursor's own.
+      cursor.push_back('\0');
       if (range.lower < cursor) range.lower = std::move(cursor);
     } else if (cursor < range.upper) {
       range.upper = std::move(cursor);

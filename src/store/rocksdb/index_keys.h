@@ -1,6 +1,8 @@
 // Keys of the index column family. Every filter shape of a ScanRequest maps
-// to one contiguous key range ordered by (startDate, executionArn), so that a
-// scan reads exactly the entries it returns and never filters and discards.
+// to one contiguous key range ordered newest first, by (startDate,
+// executionArn) descending, so that a scan reads exactly the entries it
+// returns and never filters and discards, and the History page's order (newest
+// first, the default) is a forward scan.
 //
 // Key = prefix | startDate | executionArn, where the prefix names the shape
 // and its values:
@@ -8,11 +10,15 @@
 //   agent          0x02 | varint(len) agentName
 //   status         0x03 | status
 //   agent+status   0x04 | varint(len) agentName | status
-// startDate is 8 bytes big-endian with the sign bit flipped, so that signed
-// values sort as bytes; executionArn runs to the end of the key, so bytewise
-// order equals std::string order on it. The length-prefixed agent name makes
-// the prefixes of two different agents differ before either ends: no agent's
-// entries can fall inside another's range ("a" vs "a\0b" vs "ab").
+// startDate is 8 bytes big-endian with the sign bit flipped and then every
+// bit complemented, so that later dates sort first. executionArn is written
+// descending: every byte complemented, except that a NUL byte becomes
+// 0xFF 0x00, and the end is marked by 0xFF 0xFE. That is the complement of
+// the order-preserving escape (NUL -> 0x00 0xFF, end -> 0x00 0x01), so a
+// greater executionArn always sorts first, including one that extends
+// another ("abc" before "ab", "a\0" before "a"). The length-prefixed agent
+// name makes the prefixes of two different agents differ before either ends:
+// no agent's entries can fall inside another's range ("a" vs "a\0b" vs "ab").
 // Values are the record's encoding (record_codec.h): a scan reads a page from
 // the index alone.
 #pragma once
@@ -57,14 +63,15 @@ std::array<std::string, kIndexShapeCount> IndexKeysOf(const ExecutionRecord& rec
 // The position of an index entry, read back from its key.
 struct IndexPosition {
   EpochMillis start_date;
-  std::string_view execution_arn;  // Points into the key.
+  std::string execution_arn;
 };
 
 // REQUIRES: `key` starts with a prefix of `prefix_size` bytes.
-// nullopt when the key is too short to hold a startDate.
+// nullopt when the rest is not a startDate and a complete executionArn.
 std::optional<IndexPosition> ParseIndexKey(std::string_view key, std::size_t prefix_size);
 
-// The keys a scan visits: those k with lower <= k < upper, in the scan's order.
+// The keys a scan visits: those k with lower <= k < upper. A newest-first
+// scan reads them in key order, an oldest-first one in reverse.
 struct IndexRange {
   std::string prefix;
   std::string lower;
@@ -74,7 +81,8 @@ struct IndexRange {
 };
 
 // The range of `request`: its filter's prefix, startDate within the inclusive
-// bounds, and strictly after the cursor when one is given.
+// bounds, and strictly after the cursor (in the request's order) when one is
+// given.
 IndexRange IndexRangeOf(const ScanRequest& request);
 
 }  // namespace exidx

@@ -46,8 +46,45 @@ TEST(IndexKeysTest, SortableMillisOrderNumericallyAndRoundTrip) {
     EXPECT_EQ(ReadSortableMillis(bytes), date);
     encoded.push_back(bytes);
   }
-  EXPECT_TRUE(std::is_sorted(encoded.begin(), encoded.end()));  // Dates() is ascending.
+  // Dates() is ascending; their encodings sort newest first.
+  EXPECT_TRUE(std::is_sorted(encoded.rbegin(), encoded.rend()));
   EXPECT_EQ(std::adjacent_find(encoded.begin(), encoded.end()), encoded.end());
+}
+
+// executionArns that extend one another, with NULs and high bytes, ascending.
+const std::vector<std::string>& TrickyArns() {
+  static const std::vector<std::string> arns = {
+      "", "\0"s, "\0\0"s, "\x01", "a", "a\0"s, "a\0\0"s, "a\0\x01"s, "a\x01", "ab", "a\xfe", "a\xff", "a\xff\0"s, "a\xff\xff", "b"};
+  return arns;
+}
+
+TEST(IndexKeysTest, ArnsSortDescendingAndReadBackWhateverTheirBytes) {
+  std::vector<std::string> keys;
+  for (const std::string& arn : TrickyArns()) {
+    keys.push_back(IndexKey("\x01", 7, arn));
+    auto position = ParseIndexKey(keys.back(), 1);
+    ASSERT_TRUE(position.has_value());
+    EXPECT_EQ(position->execution_arn, arn);
+    EXPECT_EQ(position->start_date, 7);
+  }
+  ASSERT_TRUE(std::is_sorted(TrickyArns().begin(), TrickyArns().end()));
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+    EXPECT_GT(keys[i], keys[i + 1]) << "arn #" << i;
+    // No key extends another, so nothing falls between a key and key + NUL.
+    EXPECT_FALSE(keys[i + 1].starts_with(keys[i]));
+    EXPECT_FALSE(keys[i].starts_with(keys[i + 1]));
+  }
+}
+
+TEST(IndexKeysTest, MalformedArnBytesAreRejected) {
+  const std::string key = IndexKey("\x01", 7, "a\0b"s);
+  EXPECT_TRUE(ParseIndexKey(key, 1).has_value());
+  EXPECT_FALSE(ParseIndexKey(key.substr(0, key.size() - 1), 1).has_value());  // No end mark.
+  EXPECT_FALSE(ParseIndexKey(key.substr(0, key.size() - 2), 1).has_value());
+  EXPECT_FALSE(ParseIndexKey(key + "x", 1).has_value());                       // Bytes after the end.
+  std::string bad_escape = key;
+  bad_escape[1 + kSortableMillisBytes + 2] = '\x05';                          // 0xFF then neither 0x00 nor 0xFE.
+  EXPECT_FALSE(ParseIndexKey(bad_escape, 1).has_value());
 }
 
 // Agents whose names are prefixes of one another, with NULs and high bytes.
@@ -69,7 +106,8 @@ const std::vector<std::string>& TrickyAgents() {
 }
 
 // For every shape, the keys of each (agent, status) group are contiguous in
-// sorted order and sorted by (startDate, executionArn) inside the group.
+// sorted order and sorted by (startDate, executionArn), newest first, inside
+// the group.
 TEST(IndexKeysTest, GroupsNeverInterleaveAndSortByStartDateThenArn) {
   const std::vector<std::string> arns = {"", "arn", "arn\0"s, "arn\x01", "arn\xff", "arnb", "b"};
   struct Entry {
@@ -102,8 +140,8 @@ TEST(IndexKeysTest, GroupsNeverInterleaveAndSortByStartDateThenArn) {
       if (!first) {
         ASSERT_EQ(it->second, i - 1) << "shape " << shape << ": group " << e.group << " is interleaved";
         const Entry& previous = entries[i - 1];
-        // Equal (start, arn) pairs occur once per status in the all/agent shapes.
-        EXPECT_LE(std::tie(previous.start, previous.arn), std::tie(e.start, e.arn)) << "shape " << shape;
+        // Newest first; equal (start, arn) pairs occur once per status in the all/agent shapes.
+        EXPECT_GE(std::tie(previous.start, previous.arn), std::tie(e.start, e.arn)) << "shape " << shape;
         it->second = i;
       }
     }

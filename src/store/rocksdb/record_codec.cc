@@ -15,8 +15,38 @@ enum Flag : std::uint8_t {
   kHasError = 1 << 1,
   kHasCause = 1 << 2,
   kHasTtl = 1 << 3,
+  kNamesDerived = 1 << 4,
 };
-constexpr std::uint8_t kKnownFlags = kHasStopDate | kHasError | kHasCause | kHasTtl;
+constexpr std::uint8_t kVersion1Flags = kHasStopDate | kHasError | kHasCause | kHasTtl;
+constexpr std::uint8_t kVersion2Flags = kVersion1Flags | kNamesDerived;
+constexpr std::string_view kExecutionResource = ":execution:";
+constexpr std::string_view kStateMachineResource = ":stateMachine:";
+
+// The stateMachineArn and executionName that `execution_arn` names; nullopt
+// when it is not of the form "<head>:execution:<machine>:<name>".
+struct DerivedNames {
+  std::string state_machine_arn;
+  std::string_view execution_name;
+};
+std::optional<DerivedNames> DeriveNames(std::string_view execution_arn) {
+  const std::size_t resource = execution_arn.find(kExecutionResource);
+  const std::size_t last_colon = execution_arn.rfind(':');
+  if (resource == std::string_view::npos || last_colon < resource + kExecutionResource.size()) return std::nullopt;
+  const std::size_t machine = resource + kExecutionResource.size();
+  DerivedNames names;
+  names.state_machine_arn.reserve(last_colon - machine + resource + kStateMachineResource.size());
+  names.state_machine_arn.append(execution_arn.substr(0, resource));
+  names.state_machine_arn.append(kStateMachineResource);
+  names.state_machine_arn.append(execution_arn.substr(machine, last_colon - machine));
+  names.execution_name = execution_arn.substr(last_colon + 1);
+  return names;
+}
+
+bool NamesAreDerived(const ExecutionRecord& record) {
+  const auto names = DeriveNames(record.execution_arn);
+  return names && names->execution_name == record.execution_name &&
+         names->state_machine_arn == record.state_machine_arn;
+}
 
 void AppendBytes(std::string& out, std::string_view bytes) {
   AppendVarint64(out, bytes.size());
@@ -88,11 +118,15 @@ void EncodeRecordValue(const ExecutionRecord& record, std::string& out) {
   if (record.error) flags |= kHasError;
   if (record.cause) flags |= kHasCause;
   if (record.ttl) flags |= kHasTtl;
+  const bool derived = NamesAreDerived(record);
+  if (derived) flags |= kNamesDerived;
   out.push_back(kRecordFormatVersion);
   out.push_back(static_cast<char>(flags));
   AppendBytes(out, record.agent_name);
-  AppendBytes(out, record.state_machine_arn);
-  AppendBytes(out, record.execution_name);
+  if (!derived) {
+    AppendBytes(out, record.state_machine_arn);
+    AppendBytes(out, record.execution_name);
+  }
   out.push_back(static_cast<char>(record.status));
   AppendSigned(out, record.start_date);
   AppendSigned(out, record.redrive_count);
@@ -107,18 +141,25 @@ Result<ExecutionRecord> DecodeRecordValue(std::string_view execution_arn, std::s
   ValueReader in(bytes);
   const std::uint8_t version = in.Byte();
   if (!in.ok()) return Corrupt(execution_arn, "empty value");
-  if (version != static_cast<std::uint8_t>(kRecordFormatVersion)) {
-    return Corrupt(execution_arn, fmt::format("unknown format version {} (this build reads {})", version,
-                                              static_cast<int>(kRecordFormatVersion)));
+  if (version != 1 && version != 2) {
+    return Corrupt(execution_arn, fmt::format("unknown format version {} (this build reads 1 and 2)", version));
   }
   const std::uint8_t flags = in.Byte();
-  if (in.ok() && (flags & ~kKnownFlags) != 0) return Corrupt(execution_arn, "unknown flags");
+  const std::uint8_t known_flags = version == 1 ? kVersion1Flags : kVersion2Flags;
+  if (in.ok() && (flags & ~known_flags) != 0) return Corrupt(execution_arn, "unknown flags");
 
   ExecutionRecord record;
   record.execution_arn = std::string(execution_arn);
   record.agent_name = in.Bytes();
-  record.state_machine_arn = in.Bytes();
-  record.execution_name = in.Bytes();
+  if (flags & kNamesDerived) {
+    auto names = DeriveNames(execution_arn);
+    if (!names) return Corrupt(execution_arn, "names marked derived, but the executionArn names none");
+    record.state_machine_arn = std::move(names->state_machine_arn);
+    record.execution_name = std::string(names->execution_name);
+  } else {
+    record.state_machine_arn = in.Bytes();
+    record.execution_name = in.Bytes();
+  }
   const std::uint8_t status = in.Byte();
   if (in.ok() && status > static_cast<std::uint8_t>(ExecutionStatus::kPendingRedrive)) {
     return Corrupt(execution_arn, fmt::format("unknown status {}", status));

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
+#include <vector>
+
+#include "store/rocksdb/varint.h"
 
 namespace exidx {
 namespace {
@@ -27,6 +31,14 @@ ExecutionRecord Full() {
   record.error = "States.TaskFailed";
   record.cause = std::string("cause with \0 a NUL and \xff bytes", 31);
   record.ttl = 1790676000;
+  return record;
+}
+
+// A record whose stateMachineArn and executionName are not those its
+// executionArn names, so the value holds them.
+ExecutionRecord ExplicitNames() {
+  ExecutionRecord record = Minimal();
+  record.execution_name = "other";
   return record;
 }
 
@@ -95,7 +107,9 @@ TEST(RecordCodecTest, RoundTripsBinaryStringsAndEmptyOnes) {
 
 TEST(RecordCodecTest, LeavesTheKeyOutAndStartsWithTheVersion) {
   std::string bytes;
-  EncodeRecordValue(Full(), bytes);
+  ExecutionRecord record = Full();
+  record.execution_name = "other";  // Stored, since the executionArn does not give it.
+  EncodeRecordValue(record, bytes);
   EXPECT_EQ(bytes[0], kRecordFormatVersion);
   EXPECT_EQ(bytes.find("execution:Agent:run-1"), std::string::npos);
   auto decoded = DecodeRecordValue("other-arn", bytes);
@@ -113,25 +127,88 @@ TEST(RecordCodecTest, RejectsEveryTruncation) {
   }
 }
 
-TEST(RecordCodecTest, RejectsTrailingBytesUnknownVersionFlagsAndStatus) {
+TEST(RecordCodecTest, NamesTheExecutionArnGivesAreNotStored) {
   std::string bytes;
   EncodeRecordValue(Minimal(), bytes);
+  EXPECT_EQ(bytes.find("stateMachine"), std::string::npos);
+  EXPECT_EQ(bytes.find("run-1"), std::string::npos);
+  // version, flags, agent (1 + 5), status, three varints.
+  EXPECT_LE(bytes.size(), 2u + 6u + 1u + 3u * 10u);
+  EXPECT_EQ(RoundTrip(Minimal()), Minimal());
+
+  std::string explicit_bytes;
+  EncodeRecordValue(ExplicitNames(), explicit_bytes);
+  EXPECT_NE(explicit_bytes.find("stateMachine:Agent"), std::string::npos);
+}
+
+TEST(RecordCodecTest, RoundTripsNamesTheExecutionArnDoesNotGive) {
+  const std::string head = "arn:aws:states:us-east-1:123456789012:";
+  struct Case {
+    std::string execution_arn, state_machine_arn, execution_name;
+  };
+  const std::vector<Case> cases = {
+      {head + "execution:M:n", head + "stateMachine:M", "other"},
+      {head + "execution:M:n", head + "stateMachine:N", "n"},
+      {head + "execution:M:n", "", ""},
+      {head + "express:M:n:id", head + "stateMachine:M", "n"},       // Not ":execution:".
+      {head + "execution:M:a:b", head + "stateMachine:M", "a:b"},    // The name would be "b".
+      {head + "execution:M:a:b", head + "stateMachine:M:a", "b"},    // Derived, with a colon in the machine.
+      {head + "execution:", head + "stateMachine:", ""},             // Nothing to derive from.
+      {head + "execution::", head + "stateMachine:", ""},            // Derived, both empty.
+      {"execution:M:n", "stateMachine:M", "n"},                      // Derived, no head.
+      {"", "", ""},
+  };
+  for (const Case& c : cases) {
+    ExecutionRecord record = Full();
+    record.execution_arn = c.execution_arn;
+    record.state_machine_arn = c.state_machine_arn;
+    record.execution_name = c.execution_name;
+    EXPECT_EQ(RoundTrip(record), record) << c.execution_arn << " / " << c.state_machine_arn << " / " << c.execution_name;
+  }
+}
+
+// A value written by a build of record format 1 (explicit names, no bit 4).
+TEST(RecordCodecTest, ReadsFormatVersion1) {
+  const ExecutionRecord record = Minimal();
+  std::string v1;
+  v1.push_back(1);
+  v1.push_back(0);  // No optional field.
+  for (const std::string* field : {&record.agent_name, &record.state_machine_arn, &record.execution_name}) {
+    v1.push_back(static_cast<char>(field->size()));
+    v1.append(*field);
+  }
+  v1.push_back(static_cast<char>(record.status));
+  AppendVarint64(v1, ZigZagEncode(record.start_date));
+  AppendVarint64(v1, ZigZagEncode(record.redrive_count));
+  AppendVarint64(v1, ZigZagEncode(record.indexed_at - record.start_date));
+  auto decoded = DecodeRecordValue(record.execution_arn, v1);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+  EXPECT_EQ(*decoded, record);
+
+  // Bit 4 did not exist in format 1.
+  v1[1] = 0x10;
+  EXPECT_FALSE(DecodeRecordValue(record.execution_arn, v1).has_value());
+}
+
+TEST(RecordCodecTest, RejectsTrailingBytesUnknownVersionFlagsAndStatus) {
+  std::string bytes;
+  EncodeRecordValue(ExplicitNames(), bytes);
 
   auto decoded = DecodeRecordValue("arn", bytes + "x");
   ASSERT_FALSE(decoded.has_value());
   EXPECT_NE(decoded.error().message.find("trailing"), std::string::npos);
 
   std::string other_version = bytes;
-  other_version[0] = 2;
+  other_version[0] = 3;
   decoded = DecodeRecordValue("arn", other_version);
   ASSERT_FALSE(decoded.has_value());
-  EXPECT_NE(decoded.error().message.find("format version 2"), std::string::npos);
+  EXPECT_NE(decoded.error().message.find("format version 3"), std::string::npos);
 
   std::string unknown_flag = bytes;
   unknown_flag[1] = static_cast<char>(0x80);
   EXPECT_FALSE(DecodeRecordValue("arn", unknown_flag).has_value());
 
-  // Minimal(): version, flags, 3 length-prefixed strings, then the status byte.
+  // ExplicitNames(): version, flags, 3 length-prefixed strings, then the status byte.
   const std::size_t status_at = 2 + 1 + 5 + 1 + 56 + 1 + 5;
   ASSERT_EQ(bytes[status_at], static_cast<char>(ExecutionStatus::kRunning));
   std::string unknown_status = bytes;

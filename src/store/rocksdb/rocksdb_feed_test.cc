@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "store/rocksdb/rocksdb_store.h"
+#include "store/rocksdb/test_raw_store.h"
 #include "store/rocksdb/test_temp_dir.h"
 #include "support/reference_store.h"
 
@@ -520,24 +521,17 @@ TEST_F(RocksDbFeedTest, StoreFromBeforeTheFeedOpensWithCountsRebuilt) {
   }
   {
     // Make it look as the previous version left it.
-    rocksdb::DBOptions db_options;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "records", "index", "changes", "agents", "stats"}) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    auto raw = RawStore::Open(Options().path);
+    ASSERT_NE(raw, nullptr);
+    rocksdb::DB& db = raw->db();
+    ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "agent_counts").ok());
+    ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "hourly_stats").ok());
+    for (RawStore::Family family : {RawStore::kChanges, RawStore::kAgents, RawStore::kStats}) {
+      ASSERT_TRUE(db.DropColumnFamily(raw->family(family)).ok());
     }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(db_options, Options().path, families, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), handles[0], "agent_counts").ok());
-    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), handles[0], "hourly_stats").ok());
-    ASSERT_TRUE(db->DropColumnFamily(handles[3]).ok());
-    ASSERT_TRUE(db->DropColumnFamily(handles[4]).ok());
-    ASSERT_TRUE(db->DropColumnFamily(handles[5]).ok());
-    for (rocksdb::ColumnFamilyHandle* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-    ASSERT_TRUE(db->Close().ok());
+    ASSERT_TRUE(raw->Close());
     std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(db_options, Options().path, &names).ok());
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), Options().path, &names).ok());
     EXPECT_EQ(names, (std::vector<std::string>{"default", "records", "index"}));
   }
   auto store = OpenStore(Options());

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "store/rocksdb/rocksdb_store.h"
+#include "store/rocksdb/test_raw_store.h"
 #include "store/rocksdb/test_temp_dir.h"
 #include "support/reference_store.h"
 
@@ -239,31 +240,25 @@ TEST_F(RocksDbStatsTest, StoreFromBeforeTheStatsOpensWithCellsRebuilt) {
       MustApply(reference, events);
     }
     {
-      rocksdb::DBOptions db_options;
-      std::vector<rocksdb::ColumnFamilyDescriptor> families;
-      for (const char* name : {"default", "records", "index", "changes", "agents", "stats"}) {
-        families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-      }
-      std::vector<rocksdb::ColumnFamilyHandle*> handles;
-      rocksdb::DB* raw = nullptr;
-      ASSERT_TRUE(rocksdb::DB::Open(db_options, options.path, families, &handles, &raw).ok());
-      std::unique_ptr<rocksdb::DB> db(raw);
-      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), handles[0], "hourly_stats").ok());
+      auto raw = RawStore::Open(options.path);
+      ASSERT_NE(raw, nullptr);
+      rocksdb::DB& db = raw->db();
+      rocksdb::ColumnFamilyHandle* stats = raw->family(RawStore::kStats);
+      ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "hourly_stats").ok());
       if (drop_family) {
-        ASSERT_TRUE(db->DropColumnFamily(handles[5]).ok());
+        ASSERT_TRUE(db.DropColumnFamily(stats).ok());
       } else {
         // A stale cell of an agent that has none, and every other cell cleared.
-        std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[5]));
+        std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), stats));
         for (it->SeekToFirst(); it->Valid(); it->Next()) {
-          ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), handles[5], it->key()).ok());
+          ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), stats, it->key()).ok());
         }
         // Agent "q" (never in the data), hour 0, SUCCEEDED: 5 executions, no bins.
         const std::string hour_zero = "\x80"s + std::string(7, '\0');
-        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[5], "\x01q"s + hour_zero + "\x01"s, "\x05\x00"s).ok());
-        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[5], "\x01z"s + hour_zero + "\x04"s, "\x05\x00"s).ok());
+        ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), stats, "\x01q"s + hour_zero + "\x01"s, "\x05\x00"s).ok());
+        ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), stats, "\x01z"s + hour_zero + "\x04"s, "\x05\x00"s).ok());
       }
-      for (rocksdb::ColumnFamilyHandle* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-      ASSERT_TRUE(db->Close().ok());
+      ASSERT_TRUE(raw->Close());
     }
     auto store = OpenStore(options);
     ExpectSameStats(*store, reference, 31);

@@ -47,7 +47,15 @@ constexpr std::string_view kHourlyStatsVersion = "\x01";
 constexpr std::string_view kFeedStartKey = "";
 constexpr std::size_t kSequenceBytes = 8;
 // The layout of the whole store (families, keys); record values carry their own.
-constexpr std::string_view kStoreFormatVersion = "\x01";
+// Format 1 ordered index keys oldest first; format 2 newest first, and a store
+// of format 1 is converted when opened (Rep::RebuildIndex).
+constexpr std::string_view kStoreFormatVersion = "\x02";
+constexpr std::string_view kStoreFormatVersion1 = "\x01";
+// Bounds of every key of the index family (each starts with a shape byte).
+constexpr std::string_view kIndexFamilyBegin = "";
+constexpr std::string_view kIndexFamilyEnd = "\xff";
+// Records per batch when the index is written again from the records.
+constexpr std::size_t kRebuildBatchRecords = 10'000;
 
 // A leader takes queued writers until their candidates would pass this many,
 // which bounds a batch (and the latency of the callers behind it) as LevelDB's
@@ -216,6 +224,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
     // 51 cached records took 65 instead of 147 us) for ~1 byte per record.
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+    // About half of all events are an execution's first: their lookup in the
+    // memtable is answered by a bloom filter instead of a skiplist search.
+    options.memtable_whole_key_filtering = true;
+    options.memtable_prefix_bloom_size_ratio = 0.02;
   }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
@@ -287,12 +299,17 @@ struct RocksDbStore::Rep {
     return {};
   }
 
-  // Creates the meta entries of a new store or checks those of an existing one.
+  // Creates the meta entries of a new store or checks those of an existing
+  // one, converting a store of format 1.
   Status LoadMeta() {
     std::string version;
     rocksdb::Status status = db->Get(rocksdb::ReadOptions(), meta, ToSlice(kFormatVersionKey), &version);
     if (status.IsNotFound()) return InitializeMeta();
     if (!status.ok()) return Failure(status, "reading format version");
+    if (version == kStoreFormatVersion1) {
+      if (auto rebuilt = RebuildIndex(); !rebuilt) return rebuilt;
+      version = kStoreFormatVersion;
+    }
     if (version != kStoreFormatVersion) {
       return Fail(ErrorCode::kInternal,
                   fmt::format("rocksdb store {}: unsupported store format version {} (this build reads {})", path,
@@ -303,6 +320,44 @@ struct RocksDbStore::Rep {
     if (secret.size() < 16) {
       return Fail(ErrorCode::kInternal, fmt::format("rocksdb store {}: page-token secret is too short", path));
     }
+    return {};
+  }
+
+  // Drops the index and writes it again from the records, newest first (the
+  // layout of format 2) with values of the current record format; the format
+  // version changes in the last batch, so an interrupted rebuild is simply
+  // done again at the next open.
+  Status RebuildIndex() {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    rocksdb::WriteBatch batch;
+    rocksdb::Status status = batch.DeleteRange(index, ToSlice(kIndexFamilyBegin), ToSlice(kIndexFamilyEnd));
+    if (status.ok()) status = db->Write(sync, &batch);
+    if (!status.ok()) return Failure(status, "dropping the index of a format 1 store");
+
+    batch.Clear();
+    std::size_t batched = 0;
+    std::string value;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), records));
+    for (it->SeekToFirst(); it->Valid() && status.ok(); it->Next()) {
+      auto record = DecodeRecordValue(ToView(it->key()), ToView(it->value()));
+      if (!record) return std::unexpected(record.error());
+      value.clear();
+      EncodeRecordValue(*record, value);
+      for (const std::string& key : IndexKeysOf(*record)) {
+        if (status.ok()) status = batch.Put(index, key, value);
+      }
+      if (status.ok() && ++batched == kRebuildBatchRecords) {
+        status = db->Write(rocksdb::WriteOptions(), &batch);
+        batch.Clear();
+        batched = 0;
+      }
+    }
+    if (status.ok()) status = it->status();
+    if (status.ok()) status = batch.Put(meta, ToSlice(kFormatVersionKey), ToSlice(kStoreFormatVersion));
+    // Synced, so every batch before it is durable too.
+    if (status.ok()) status = db->Write(sync, &batch);
+    if (!status.ok()) return Failure(status, "rebuilding the index of a format 1 store");
     return {};
   }
 
@@ -789,9 +844,10 @@ Result<std::vector<ExecutionRecord>> RocksDbStore::Scan(const ScanRequest& reque
   std::unique_ptr<rocksdb::Iterator> it(rep_->db->NewIterator(options, rep_->index));
   out.reserve(std::min<std::size_t>(request.limit, kMaxMaxResults + 1));
   // The bounds hold the whole range, cursor included, so the first entry is
-  // a seek to either end of them.
-  const bool ascending = request.order == SortOrder::kAsc;
-  if (ascending) {
+  // a seek to either end of them. Keys are newest first: the History page's
+  // order is a forward scan.
+  const bool newest_first = request.order == SortOrder::kDesc;
+  if (newest_first) {
     it->SeekToFirst();
   } else {
     it->SeekToLast();
@@ -810,7 +866,7 @@ Result<std::vector<ExecutionRecord>> RocksDbStore::Scan(const ScanRequest& reque
     }
     out.push_back(std::move(*record));
     if (out.size() == request.limit) break;
-    if (ascending) {
+    if (newest_first) {
       it->Next();
     } else {
       it->Prev();

@@ -2,10 +2,14 @@
 // directory. RocksDB's headers stay in rocksdb_store.cc.
 //
 // Column families:
-//   default  meta: "format_version" (1 byte) and "page_token_secret" (32 bytes)
+//   default  meta: "format_version" (1 byte, 2) and "page_token_secret" (32
+//            bytes). A store of format 1 (index keys oldest first) has its
+//            index written again from the records when first opened by this
+//            build: one scan of the records, then format 2 for good.
 //   records  executionArn -> record (record_codec.h)
-//   index    one entry per filter shape per record (index_keys.h), whose value
-//            is the record again (covering), so that a page is one range read
+//   index    one entry per filter shape per record (index_keys.h), newest
+//            first, whose value is the record again (covering), so that a
+//            page is one range read, forward for the History page's order
 //   changes  the change feed: 8-byte big-endian sequence -> varint length +
 //            executionArn + the record's value (record_codec.h), one entry per
 //            candidate that changed a record, in apply order; and under the

@@ -1,4 +1,5 @@
 #include "store/rocksdb/rocksdb_store.h"
+#include "store/rocksdb/test_raw_store.h"
 #include "store/rocksdb/test_temp_dir.h"
 
 #include <fmt/format.h>
@@ -422,8 +423,9 @@ TEST_F(RocksDbStoreTest, ScansFromArbitraryCursorsMatchBruteForce) {
 }
 
 // Counts the index steps through RocksDB's perf context. The data stay in the
-// memtable, whose iterator counts every step; forward iteration takes one
-// step per entry, backward one more (to see where the previous key ends).
+// memtable, whose iterator counts every step; forward iteration (newest
+// first) takes one step per entry, backward one more (to see where the
+// previous key ends).
 TEST_F(RocksDbStoreTest, ScanReadsOnlyTheIndexEntriesItReturns) {
   auto store = OpenStore();
   std::vector<ExecutionRecord> records;
@@ -451,12 +453,13 @@ TEST_F(RocksDbStoreTest, ScanReadsOnlyTheIndexEntriesItReturns) {
       ASSERT_EQ(page.size(), limit);
       EXPECT_EQ(page.front().execution_arn, order == SortOrder::kAsc ? "arn:e:153" : "arn:e:147");
       EXPECT_EQ(counts.seek_on_memtable_count, 1u);
-      if (order == SortOrder::kAsc) {
+      if (order == SortOrder::kDesc) {
         EXPECT_EQ(counts.next_on_memtable_count, limit - 1) << "limit " << limit;
+        EXPECT_EQ(counts.prev_on_memtable_count, 0u) << "limit " << limit;
       } else {
         EXPECT_EQ(counts.prev_on_memtable_count, limit + 1) << "limit " << limit;
       }
-      EXPECT_EQ(counts.internal_key_skipped_count, order == SortOrder::kAsc ? limit - 1 : limit);
+      EXPECT_EQ(counts.internal_key_skipped_count, order == SortOrder::kDesc ? limit - 1 : limit);
     }
   }
 }
@@ -601,13 +604,69 @@ TEST_F(RocksDbStoreTest, UnknownStoreFormatIsRefused) {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(options, Options().path, &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "format_version", "\x02").ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "format_version", "\x09").ok());
     ASSERT_TRUE(db->Close().ok());
   }
   auto store = RocksDbStore::Open(Options());
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::kInternal);
   EXPECT_NE(store.error().message.find("format version"), std::string::npos) << store.error().message;
+}
+
+// A store of format 1 (index keys oldest first) is converted when opened:
+// its index is written again from the records. Simulated by marking a store
+// as format 1 and adding index entries that no format 2 key can equal (an
+// old key: prefix, startDate, executionArn unescaped); whether they are from
+// format 1 or left by an interrupted conversion, none survives the next open.
+TEST_F(RocksDbStoreTest, StoreOfFormat1IsConvertedWhenOpened) {
+  Records truth;
+  std::vector<ScanRequest> requests;
+  std::string secret;
+  {
+    auto store = OpenStore();
+    const RandomData data = LoadRandomData(*store, 77, 200);
+    truth = data.truth;
+    secret = store->PageTokenSecret().value_or("");
+    std::mt19937 rng(9);
+    for (const ExecutionFilter& filter : FiltersOf(data, rng)) {
+      for (SortOrder order : {SortOrder::kDesc, SortOrder::kAsc}) {
+        requests.push_back(ScanRequest{.filter = filter, .order = order, .after = std::nullopt, .limit = SIZE_MAX});
+      }
+    }
+  }
+  auto mark_as_format_1 = [&] {
+    auto raw = RawStore::Open(Options().path);
+    ASSERT_NE(raw, nullptr);
+    rocksdb::DB& db = raw->db();
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "format_version", "\x01").ok());
+    for (const auto& [arn, record] : truth) {
+      // In the "all" shape, at the record's startDate: inside every range that holds the record.
+      std::string old_key = "\x01";
+      AppendSortableMillis(old_key, record.start_date);
+      old_key += arn;
+      ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), raw->family(RawStore::kIndex), old_key, "stale").ok());
+    }
+    ASSERT_TRUE(raw->Close());
+  };
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round == 0 ? "format 1" : "conversion interrupted");
+    mark_as_format_1();
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->PageTokenSecret().value_or(""), secret);
+    for (const ScanRequest& request : requests) {
+      ASSERT_EQ(MustScan(*store, request), BruteForce(truth, request)) << Describe(request);
+    }
+    for (const auto& [arn, record] : truth) EXPECT_EQ(MustGet(*store, arn), record);
+  }
+  // Converted for good: it opens as format 2, and goes on indexing.
+  auto store = OpenStore();
+  const std::vector<ExecutionRecord> more = {Exec("arn:new", "a", kRunning, 123)};
+  EXPECT_EQ(MustApply(*store, more), std::vector{kIndexed});
+  ApplySequentially(truth, more);
+  for (const ScanRequest& request : requests) {
+    ASSERT_EQ(MustScan(*store, request), BruteForce(truth, request)) << Describe(request);
+  }
 }
 
 // Counts syncs of write-ahead logs; while `hold_syncs`, each sync waits until released.
