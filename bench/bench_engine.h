@@ -44,13 +44,29 @@ struct BenchPage {
   std::optional<std::string> next;
 };
 
-class BenchEngine {
+// One sender of batches into an engine.
+class BenchClient {
  public:
-  virtual ~BenchEngine() = default;
+  virtual ~BenchClient() = default;
 
   // Ingests the events in order, as one acknowledged (durable) batch; the
   // version rule decides, duplicates within the batch included.
   virtual Result<IngestCounts> Ingest(std::span<const ParsedEvent> events) = 0;
+};
+
+class BenchEngine : public BenchClient {
+ public:
+  // Another sender into the same data, for the concurrent-clients cell: what
+  // a server does with one more concurrent request (exidx: the same store;
+  // a SQL peer: one more connection, same settings as the engine's own). Each
+  // client's Ingest may run on its own thread, concurrently with the other
+  // clients' but not with any other call on the engine. Clients must be
+  // destroyed before the engine.
+  virtual Result<std::unique_ptr<BenchClient>> OpenClient() = 0;
+
+  // How concurrent clients share the work (group commit or not), for the
+  // report.
+  virtual std::string ConcurrencyNote() = 0;
 
   // One page; `continuation` from the previous page's `next`.
   virtual Result<BenchPage> Query(const BenchQuery& query, const std::optional<std::string>& continuation) = 0;

@@ -5,6 +5,12 @@
 //   engine_bench --engine exidx|sqlite|postgres --mode ingest|load
 //                --durability sync|relaxed [--sizes 100000,1000000]
 //                [--batch1-events N] [--batch100-events N] [--queries Q]
+//                [--clients C] [--concurrent-events N] [--concurrent-b100-events N]
+//                  (ingest mode: after the sequential cells, C concurrent
+//                   clients on a fresh store, batches of 1 then of 100;
+//                   --clients 0 or --concurrent-...-events 0 skips a cell;
+//                   defaults: 8 clients, 4000/40000 events sync,
+//                   40000/200000 relaxed)
 //                [--walks W] [--dir DIR] [--conninfo "host=... port=..."]
 //                [--total N]  (simulate N executions, stop at the last size:
 //                              the same history as a run to N)
@@ -17,9 +23,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <latch>
 #include <limits>
 #include <string>
+#include <thread>
+#include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "bench/bench_engine.h"
@@ -37,6 +48,11 @@ constexpr EpochMillis kRange = 7 * kDay;
 
 double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+double Percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())))];
+}
+
 struct Args {
   std::string engine;
   std::string mode = "load";
@@ -47,6 +63,10 @@ struct Args {
   std::size_t batch1_events = 2000;
   std::size_t batch100_events = 200'000;
   std::size_t load_batch = 100;
+  int clients = 8;
+  // Events of the concurrent cells (batches of 1, of 100); defaults by durability.
+  std::optional<std::size_t> concurrent_events;
+  std::optional<std::size_t> concurrent_b100_events;
   int queries = 500;
   int walks = 10;
   std::string dir = "/tmp/exidx-engine-bench";
@@ -92,6 +112,12 @@ Args ParseArgs(int argc, char** argv) {
       args.batch1_events = std::stoull(next());
     } else if (a == "--batch100-events") {
       args.batch100_events = std::stoull(next());
+    } else if (a == "--clients") {
+      args.clients = std::stoi(next());
+    } else if (a == "--concurrent-events") {
+      args.concurrent_events = std::stoull(next());
+    } else if (a == "--concurrent-b100-events") {
+      args.concurrent_b100_events = std::stoull(next());
     } else if (a == "--load-batch") {
       args.load_batch = std::stoull(next());
     } else if (a == "--queries") {
@@ -111,6 +137,10 @@ Args ParseArgs(int argc, char** argv) {
     }
   }
   if (!std::is_sorted(args.sizes.begin(), args.sizes.end()) || args.sizes.empty()) Usage("--sizes ascending");
+  if (args.clients < 0) Usage("--clients >= 0");
+  const bool sync = args.durability == BenchDurability::kSync;
+  if (!args.concurrent_events) args.concurrent_events = sync ? 4000 : 40'000;
+  if (!args.concurrent_b100_events) args.concurrent_b100_events = sync ? 40'000 : 200'000;
   return args;
 }
 
@@ -149,7 +179,131 @@ double IngestTimed(BenchEngine& engine, const std::vector<ParsedEvent>& events, 
   return seconds;
 }
 
-int RunIngest(const Args& args, BenchEngine& engine) {
+// The counts a sequential run of `events` on an empty store ends with, from
+// the version rule itself (Supersedes), independent of every engine.
+IngestCounts SequentialCounts(const std::vector<ParsedEvent>& events, AgentResolver& agents) {
+  auto batch = PrepareBatch(events, agents, 0);
+  if (!batch) Die(batch.error());
+  IngestCounts counts = batch->counts;
+  std::unordered_map<std::string, ExecutionRecord> stored;
+  for (const ExecutionRecord& r : batch->candidates) {
+    const auto it = stored.find(r.execution_arn);
+    if (!Supersedes(r, it == stored.end() ? nullptr : &it->second)) {
+      ++counts.unchanged;
+    } else {
+      ++counts.indexed;
+      stored.insert_or_assign(r.execution_arn, r);
+    }
+  }
+  return counts;
+}
+
+// Splits the stream into `clients` disjoint slices: every event of one
+// execution goes to the same slice (by a hash of its executionArn), in stream
+// order, so that each execution's events are applied in the order a
+// sequential run applies them and the counts do not depend on how the
+// clients interleave. Events without an execution (skipped kinds) go round
+// robin.
+std::vector<std::vector<ParsedEvent>> Partition(std::vector<ParsedEvent> events, int clients) {
+  std::vector<std::vector<ParsedEvent>> slices(static_cast<std::size_t>(clients));
+  std::size_t position = 0;
+  for (ParsedEvent& parsed : events) {
+    const auto* event = std::get_if<StatusChangeEvent>(&parsed);
+    const std::size_t key = event != nullptr ? std::hash<std::string>{}(event->execution_arn) : position;
+    slices[key % slices.size()].push_back(std::move(parsed));
+    ++position;
+  }
+  return slices;
+}
+
+using EngineOpener = std::function<Result<std::unique_ptr<BenchEngine>>()>;
+
+// The concurrent-clients cell: `engine` is fresh; args.clients threads, each
+// with its own client and slice of the first `total` events of the stream,
+// send batches of `batch` as fast as they are acknowledged. Events/s is all
+// events over the wall time from the release of the threads (after every
+// client is connected and every event parsed) to the last acknowledgement.
+// Returns false when the counts differ from a sequential run's.
+bool RunConcurrentCell(const Args& args, BenchEngine& engine, AgentResolver& agents, std::size_t batch,
+                       std::size_t total) {
+  Workload workload(
+      {.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
+  std::vector<ParsedEvent> events;
+  while (events.size() < total && !workload.done()) {
+    workload.Fill(events, std::min<std::size_t>(total - events.size(), 20'000));  // Untimed: generate and parse.
+  }
+  const IngestCounts expected = SequentialCounts(events, agents);
+  const std::vector<std::vector<ParsedEvent>> slices = Partition(std::move(events), args.clients);
+  std::vector<std::unique_ptr<BenchClient>> clients;
+  for (int c = 0; c < args.clients; ++c) {
+    auto client = engine.OpenClient();
+    if (!client) Die(client.error());
+    clients.push_back(std::move(*client));
+  }
+
+  struct Outcome {
+    IngestCounts counts;
+    std::optional<Error> error;
+    SteadyClock::time_point finished;
+    std::vector<double> batch_ms;  // Submit to acknowledgement, per batch.
+  };
+  std::vector<Outcome> outcomes(clients.size());
+  std::latch start(1);
+  std::vector<std::thread> threads;
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    threads.emplace_back([&, c] {
+      const std::vector<ParsedEvent>& slice = slices[c];
+      Outcome& out = outcomes[c];
+      start.wait();
+      for (std::size_t i = 0; i < slice.size(); i += batch) {
+        const std::span<const ParsedEvent> part(slice.data() + i, std::min(batch, slice.size() - i));
+        const auto t0 = SteadyClock::now();
+        auto counts = clients[c]->Ingest(part);
+        out.batch_ms.push_back(Seconds(SteadyClock::now() - t0) * 1e3);
+        if (!counts) {
+          out.error = counts.error();
+          break;
+        }
+        out.counts += *counts;
+      }
+      out.finished = SteadyClock::now();
+    });
+  }
+  const auto t0 = SteadyClock::now();
+  start.count_down();
+  for (std::thread& t : threads) t.join();
+  clients.clear();
+
+  IngestCounts counts;
+  SteadyClock::time_point finished = t0;
+  std::vector<double> batch_ms;
+  for (const Outcome& out : outcomes) {
+    if (out.error) Die(*out.error);
+    counts += out.counts;
+    finished = std::max(finished, out.finished);
+    batch_ms.insert(batch_ms.end(), out.batch_ms.begin(), out.batch_ms.end());
+  }
+  const double seconds = Seconds(finished - t0);
+  const bool match = counts == expected;
+  std::cout << Head(args, "ingest-concurrent")
+            << fmt::format(R"(,"clients":{},"batch":{},"events":{},"seconds":{:.4f},"events_per_s":{:.1f},)"
+                           R"("batch_p50_ms":{:.2f},"batch_p99_ms":{:.2f},"indexed":{},"unchanged":{},"skipped":{},)"
+                           R"("counts_match":{},"note":{}}})",
+                           args.clients, batch, counts.received, seconds, counts.received / seconds,
+                           Percentile(batch_ms, 0.5), Percentile(batch_ms, 0.99), counts.indexed, counts.unchanged,
+                           counts.skipped, match, JsonString(engine.ConcurrencyNote()))
+            << std::endl;
+  if (!match) {
+    std::cerr << fmt::format(
+        "engine_bench: ERROR: {} with {} concurrent clients, batches of {}: counts {} differ from a sequential "
+        "run's {}\n",
+        args.engine, args.clients, batch, RenderIngestCounts(counts), RenderIngestCounts(expected));
+  }
+  return match;
+}
+
+int RunIngest(const Args& args, std::unique_ptr<BenchEngine> engine, const EngineOpener& open,
+              AgentResolver& agents) {
   Workload workload(
       {.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
   for (const std::size_t batch : {std::size_t{1}, std::size_t{100}}) {
@@ -160,7 +314,7 @@ int RunIngest(const Args& args, BenchEngine& engine) {
       std::vector<ParsedEvent> events;
       workload.Fill(events, std::min<std::size_t>(total - done, 20'000));  // Untimed: generate and parse.
       done += events.size();
-      seconds += IngestTimed(engine, events, batch, counts);
+      seconds += IngestTimed(*engine, events, batch, counts);
     }
     std::cout << Head(args, "ingest")
               << fmt::format(R"(,"batch":{},"events":{},"seconds":{:.4f},"events_per_s":{:.1f},)"
@@ -169,7 +323,19 @@ int RunIngest(const Args& args, BenchEngine& engine) {
                              counts.unchanged, counts.skipped)
               << std::endl;
   }
-  return 0;
+  // Concurrent clients, each cell on a fresh store: the engine is closed first
+  // (it holds the store's lock, the SQLite file, the PostgreSQL table).
+  bool match = true;
+  for (const auto& [batch, total] : {std::pair{std::size_t{1}, *args.concurrent_events},
+                                    std::pair{std::size_t{100}, *args.concurrent_b100_events}}) {
+    if (args.clients == 0 || total == 0) continue;
+    engine.reset();
+    auto fresh = open();
+    if (!fresh) Die(fresh.error());
+    engine = std::move(*fresh);
+    match &= RunConcurrentCell(args, *engine, agents, batch, total);
+  }
+  return match ? 0 : 1;
 }
 
 struct Range {
@@ -193,11 +359,6 @@ BenchQuery QueryOf(const Workload& workload, int shape, const Range& range, int 
   if (shape & 1) q.agent_name = workload.agent_names()[static_cast<std::size_t>(rotation % kAgentRotation)];
   if (shape & 2) q.status = kStatusRotation[static_cast<std::size_t>((rotation / 2) % kStatusRotation.size())];
   return q;
-}
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())))];
 }
 
 std::uint64_t Digest(const BenchPage& page) {
@@ -347,17 +508,17 @@ int Run(const Args& args) {
   if (!tags) Die(tags.error());
   AgentResolver agents(tags->get(), AgentRule{}, clock);
   const EngineOptions options{.directory = args.dir, .conninfo = args.conninfo, .durability = args.durability};
-  Result<std::unique_ptr<BenchEngine>> engine = Fail(ErrorCode::kInvalidParameter, "--engine " + args.engine);
-  if (args.engine == "exidx") {
-    engine = OpenExidxEngine(options, agents, clock);
-  } else if (args.engine == "sqlite") {
-    engine = OpenSqliteEngine(options, agents, clock);
-  } else if (args.engine == "postgres") {
-    engine = OpenPostgresEngine(options, agents, clock);
-  }
+  // Opens the engine on a fresh, empty store.
+  const EngineOpener open = [&]() -> Result<std::unique_ptr<BenchEngine>> {
+    if (args.engine == "exidx") return OpenExidxEngine(options, agents, clock);
+    if (args.engine == "sqlite") return OpenSqliteEngine(options, agents, clock);
+    if (args.engine == "postgres") return OpenPostgresEngine(options, agents, clock);
+    return Fail(ErrorCode::kInvalidParameter, "--engine " + args.engine);
+  };
+  Result<std::unique_ptr<BenchEngine>> engine = open();
   if (!engine) Die(engine.error());
   if (args.ascending && args.engine != "exidx") Usage("--ascending is for exidx only");
-  if (args.mode == "ingest") return RunIngest(args, **engine);
+  if (args.mode == "ingest") return RunIngest(args, std::move(*engine), open, agents);
   if (args.mode == "load") return RunLoad(args, **engine);
   Usage("--mode ingest|load");
 }

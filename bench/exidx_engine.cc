@@ -18,6 +18,18 @@ std::uint64_t DirectoryBytes(const std::string& path) {
   return total;
 }
 
+// A client is the engine's Indexer, which is thread-safe: concurrent callers
+// meet in RocksDbStore::Apply's commit queue, as `exidx serve`'s concurrent
+// requests do.
+class ExidxClient final : public BenchClient {
+ public:
+  explicit ExidxClient(Indexer& indexer) : indexer_(indexer) {}
+  Result<IngestCounts> Ingest(std::span<const ParsedEvent> events) override { return indexer_.Ingest(events); }
+
+ private:
+  Indexer& indexer_;
+};
+
 class ExidxEngine final : public BenchEngine {
  public:
   ExidxEngine(std::string path, std::unique_ptr<RocksDbStore> store, std::string secret, AgentResolver& agents,
@@ -25,6 +37,14 @@ class ExidxEngine final : public BenchEngine {
       : path_(std::move(path)), store_(std::move(store)), tokens_(std::move(secret)), indexer_(*store_, agents, clock) {}
 
   Result<IngestCounts> Ingest(std::span<const ParsedEvent> events) override { return indexer_.Ingest(events); }
+
+  Result<std::unique_ptr<BenchClient>> OpenClient() override { return std::make_unique<ExidxClient>(indexer_); }
+
+  std::string ConcurrencyNote() override {
+    return "every client calls Apply on the one RocksDbStore (as exidx serve's concurrent requests do); Apply "
+           "commits in groups: the first queued caller writes the queued callers' candidates as one WriteBatch, "
+           "one WAL write (one fsync when sync)";
+  }
 
   Result<BenchPage> Query(const BenchQuery& query, const std::optional<std::string>& continuation) override {
     QueryArguments arguments;

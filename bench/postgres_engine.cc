@@ -88,13 +88,24 @@ class PostgresEngine final : public BenchEngine {
   PostgresEngine(AgentResolver& agents, const Clock& clock) : agents_(agents), clock_(clock) {}
   ~PostgresEngine() override { PQfinish(conn_); }
 
-  Status Open(const EngineOptions& options) {
+  // Connects. An engine (`client` false) creates the table afresh and
+  // prepares every statement; a client (OpenClient) is one more connection
+  // with the same session settings and the upsert only.
+  Status Open(const EngineOptions& options, bool client = false) {
+    options_ = options;
     conn_ = PQconnectdb(options.conninfo.c_str());
     if (PQstatus(conn_) != CONNECTION_OK) return Failure("connect");
     const std::string sync = options.durability == BenchDurability::kSync ? "on" : "off";
-    for (const std::string& sql : {std::string("SET client_min_messages = warning"),
-                                   std::string("SET synchronous_commit = ") + sync,
-                                   std::string("DROP TABLE IF EXISTS executions"), std::string(kCreateTable)}) {
+    for (const std::string& sql :
+         {std::string("SET client_min_messages = warning"), std::string("SET synchronous_commit = ") + sync}) {
+      if (auto ok = Exec(sql); !ok) return std::unexpected(ok.error());
+    }
+    if (client) {
+      if (auto ok = PrepareStatement("upsert", std::string(kUpsert)); !ok) return ok;
+      if (PQenterPipelineMode(conn_) != 1) return Failure("pipeline mode");
+      return {};
+    }
+    for (const std::string& sql : {std::string("DROP TABLE IF EXISTS executions"), std::string(kCreateTable)}) {
       if (auto ok = Exec(sql); !ok) return std::unexpected(ok.error());
     }
     for (std::string_view index : kSqlIndexes) {
@@ -107,6 +118,10 @@ class PostgresEngine final : public BenchEngine {
         if (auto ok = PrepareStatement(PageStatement(shape, cursor == 1), sql); !ok) return ok;
       }
     }
+    auto delay = Exec("SELECT current_setting('commit_delay') || ' us, commit_siblings ' || "
+                      "current_setting('commit_siblings')");
+    if (!delay) return std::unexpected(delay.error());
+    commit_delay_ = *delay;
     auto pid = Exec("SELECT pg_backend_pid()");
     if (!pid) return std::unexpected(pid.error());
     backend_pid_ = std::stoi(*pid);
@@ -163,6 +178,23 @@ class PostgresEngine final : public BenchEngine {
     if (auto ok = ReadSync(); !ok && status) status = ok;
     if (!status) return std::unexpected(status.error());
     return counts;
+  }
+
+  Result<std::unique_ptr<BenchClient>> OpenClient() override {
+    auto client = std::make_unique<PostgresEngine>(agents_, clock_);
+    if (auto ok = client->Open(options_, /*client=*/true); !ok) return std::unexpected(ok.error());
+    return client;
+  }
+
+  std::string ConcurrencyNote() override {
+    std::string note = "one connection (backend process) per client, the same prepared upsert, synchronous_commit=";
+    note += options_.durability == BenchDurability::kSync ? "on" : "off";
+    note += "; commit_delay " + commit_delay_;
+    if (commit_delay_.starts_with("0 us")) {
+      note += " (the default: no deliberate group commit; a backend that flushes the WAL flushes every commit "
+              "record written before it, so concurrent commits can share an fsync by coincidence)";
+    }
+    return note;
   }
 
   Result<BenchPage> Query(const BenchQuery& query, const std::optional<std::string>& continuation) override {
@@ -314,6 +346,8 @@ class PostgresEngine final : public BenchEngine {
 
   AgentResolver& agents_;
   const Clock& clock_;
+  EngineOptions options_;
+  std::string commit_delay_;  // The server's commit_delay and commit_siblings, as text.
   PGconn* conn_ = nullptr;
   int backend_pid_ = 0;
 };

@@ -94,6 +94,7 @@ PY
 if [ "$QUICK" -eq 1 ]; then
   SIZES=20000,200000; PEER_SIZES=$SIZES; TOTAL=200000; QUERIES=300; WALKS=10
   SYNC_B1=300; SYNC_B100=30000; RELAXED_B1=5000; RELAXED_B100=100000
+  SYNC_CC1=1000; SYNC_CC100=10000; RELAXED_CC1=10000; RELAXED_CC100=50000
 else
   # exidx grows to 5M for its growth goal; the peers stop at 1M (loading
   # them to 5M would take about 15 more minutes each on 2 cores): ratios are
@@ -102,6 +103,7 @@ else
   # at 1M, so all see the same first million.
   SIZES=100000,1000000,5000000; PEER_SIZES=100000,1000000; TOTAL=5000000; QUERIES=1000; WALKS=20
   SYNC_B1=1000; SYNC_B100=100000; RELAXED_B1=20000; RELAXED_B100=300000
+  SYNC_CC1=4000; SYNC_CC100=40000; RELAXED_CC1=40000; RELAXED_CC100=200000
 fi
 
 run() {  # run ENGINE ARGS...: one engine in its own process
@@ -113,12 +115,19 @@ run() {  # run ENGINE ARGS...: one engine in its own process
   rm -rf "$OUT/store-$engine"
 }
 
+CLIENTS=8
 ENGINES=(exidx sqlite postgres)
-# Ingest: batches of 1 then of 100, fresh store, at both durabilities.
+# Ingest: batches of 1 then of 100, fresh store, at both durabilities; then
+# the same with $CLIENTS concurrent clients, each on a fresh store.
 for durability in sync relaxed; do
-  if [ $durability = sync ]; then b1=$SYNC_B1; b100=$SYNC_B100; else b1=$RELAXED_B1; b100=$RELAXED_B100; fi
+  if [ $durability = sync ]; then
+    b1=$SYNC_B1; b100=$SYNC_B100; cc1=$SYNC_CC1; cc100=$SYNC_CC100
+  else
+    b1=$RELAXED_B1; b100=$RELAXED_B100; cc1=$RELAXED_CC1; cc100=$RELAXED_CC100
+  fi
   for engine in "${ENGINES[@]}"; do
-    run "$engine" --mode ingest --durability $durability --sizes "$PEER_SIZES" --batch1-events $b1 --batch100-events $b100
+    run "$engine" --mode ingest --durability $durability --sizes "$PEER_SIZES" --batch1-events $b1 --batch100-events $b100 \
+      --clients $CLIENTS --concurrent-events $cc1 --concurrent-b100-events $cc100
   done
 done
 # Growth: one history loaded in batches of 100 (relaxed durability), queries,

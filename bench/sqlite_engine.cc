@@ -72,14 +72,21 @@ class SqliteEngine final : public BenchEngine {
     sqlite3_close(db_);
   }
 
-  Status Open(BenchDurability durability) {
+  // Opens the connection. An engine (`client` false) creates the schema and
+  // prepares every statement; a client (OpenClient) connects to the engine's
+  // database with the same pragmas, waits for the write lock instead of
+  // failing (busy_timeout), and prepares the upsert only.
+  Status Open(BenchDurability durability, bool client = false) {
+    durability_ = durability;
     if (sqlite3_open(path_.c_str(), &db_) != SQLITE_OK) return Failure("open");
     // The page cache matches RocksDbStore's 64 MiB block cache.
     std::string setup = "PRAGMA journal_mode=WAL; PRAGMA cache_size=-65536; PRAGMA synchronous=";
     // Relaxed: no fsync at all (NORMAL would still fsync at every WAL checkpoint),
     // which survives a process crash only, as exidx's kRelaxed.
     setup += durability == BenchDurability::kSync ? "FULL;" : "OFF;";
+    if (client) setup += " PRAGMA busy_timeout=" + std::to_string(kBusyTimeoutMs) + ";";
     if (auto ok = Exec(setup); !ok) return ok;
+    if (client) return Prepare(std::string(kUpsert), &upsert_);
     if (auto ok = Exec(std::string(kCreateTable)); !ok) return ok;
     for (std::string_view index : kSqlIndexes) {
       if (auto ok = Exec(std::string(index)); !ok) return ok;
@@ -129,6 +136,20 @@ class SqliteEngine final : public BenchEngine {
     }
     if (auto ok = Exec("COMMIT"); !ok) return std::unexpected(ok.error());
     return counts;
+  }
+
+  Result<std::unique_ptr<BenchClient>> OpenClient() override {
+    auto client = std::make_unique<SqliteEngine>(path_, agents_, clock_);
+    if (auto ok = client->Open(durability_, /*client=*/true); !ok) return std::unexpected(ok.error());
+    return client;
+  }
+
+  std::string ConcurrencyNote() override {
+    return "one connection per client, same pragmas, busy_timeout=" + std::to_string(kBusyTimeoutMs) +
+           " ms; every batch is one BEGIN IMMEDIATE transaction, so writers take the database's one write lock "
+           "in turn (a writer that finds it taken sleeps in SQLite's busy handler) and every commit is its own "
+           "WAL append" +
+           (durability_ == BenchDurability::kSync ? " and fsync" : "");
   }
 
   Result<BenchPage> Query(const BenchQuery& query, const std::optional<std::string>& continuation) override {
@@ -220,9 +241,13 @@ class SqliteEngine final : public BenchEngine {
     return {};
   }
 
+  // Long enough that a client never gives up while the others hold the lock.
+  static constexpr int kBusyTimeoutMs = 600'000;
+
   std::string path_;
   AgentResolver& agents_;
   const Clock& clock_;
+  BenchDurability durability_ = BenchDurability::kSync;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* upsert_ = nullptr;
   std::array<sqlite3_stmt*, 8> pages_{};
