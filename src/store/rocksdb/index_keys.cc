@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "core/byte_order.h"
 #include "store/rocksdb/varint.h"
@@ -31,23 +32,25 @@ void AppendDescendingArn(std::string& out, std::string_view arn) {
   out.push_back(static_cast<char>(kEndOfArn));
 }
 
-// nullopt unless `bytes` is exactly one descending executionArn.
-std::optional<std::string> ReadDescendingArn(std::string_view bytes) {
-  std::string arn;
-  arn.reserve(bytes.size() - std::min(bytes.size(), kEndOfArnBytes));
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(bytes[i]);
-    if (byte != kEscape) {
-      arn.push_back(static_cast<char>(~byte));
-      continue;
-    }
-    if (i + 1 == bytes.size()) return std::nullopt;
-    const auto next = static_cast<unsigned char>(bytes[++i]);
-    if (next == kEndOfArn) return i + 1 == bytes.size() ? std::optional(std::move(arn)) : std::nullopt;
-    if (next != kEscapedNul) return std::nullopt;
+// Reads `bytes` into `arn`; false unless they are exactly one descending
+// executionArn. Runs of plain bytes (all but kEscape) are complemented in
+// bulk: an executionArn rarely holds a NUL, so the first kEscape is nearly
+// always the end mark.
+bool ReadDescendingArn(std::string_view bytes, std::string& arn) {
+  arn.clear();
+  while (true) {
+    const void* found = std::memchr(bytes.data(), kEscape, bytes.size());
+    if (found == nullptr || static_cast<const char*>(found) + 1 == bytes.data() + bytes.size()) return false;
+    const std::size_t plain = static_cast<std::size_t>(static_cast<const char*>(found) - bytes.data());
+    const std::size_t at = arn.size();
+    arn.resize(at + plain);
+    std::transform(bytes.data(), bytes.data() + plain, arn.data() + at, [](char c) { return static_cast<char>(~c); });
+    const auto next = static_cast<unsigned char>(bytes[plain + 1]);
+    bytes.remove_prefix(plain + 2);
+    if (next == kEndOfArn) return bytes.empty();
+    if (next != kEscapedNul) return false;
     arn.push_back('\0');
   }
-  return std::nullopt;  // No end mark.
 }
 
 void AppendAgent(std::string& out, std::string_view agent_name) {
@@ -124,12 +127,11 @@ std::array<std::string, kIndexShapeCount> IndexKeysOf(const ExecutionRecord& rec
   };
 }
 
-std::optional<IndexPosition> ParseIndexKey(std::string_view key, std::size_t prefix_size) {
-  if (key.size() < prefix_size + kSortableMillisBytes) return std::nullopt;
+bool ParseIndexKey(std::string_view key, std::size_t prefix_size, IndexPosition& out) {
+  if (key.size() < prefix_size + kSortableMillisBytes) return false;
   key.remove_prefix(prefix_size);
-  auto arn = ReadDescendingArn(key.substr(kSortableMillisBytes));
-  if (!arn) return std::nullopt;
-  return IndexPosition{.start_date = ReadSortableMillis(key), .execution_arn = std::move(*arn)};
+  out.start_date = ReadSortableMillis(key);
+  return ReadDescendingArn(key.substr(kSortableMillisBytes), out.execution_arn);
 }
 
 IndexRange IndexRangeOf(const ScanRequest& request) {

@@ -25,7 +25,6 @@
 
 #include <array>
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -62,13 +61,15 @@ std::array<std::string, kIndexShapeCount> IndexKeysOf(const ExecutionRecord& rec
 
 // The position of an index entry, read back from its key.
 struct IndexPosition {
-  EpochMillis start_date;
+  EpochMillis start_date = 0;
   std::string execution_arn;
 };
 
+// Reads the position of `key` into `out`, reusing its string's storage (a
+// scan parses every key of a page into one). false when the rest is not a
+// startDate and a complete executionArn; `out` is then unspecified.
 // REQUIRES: `key` starts with a prefix of `prefix_size` bytes.
-// nullopt when the rest is not a startDate and a complete executionArn.
-std::optional<IndexPosition> ParseIndexKey(std::string_view key, std::size_t prefix_size);
+bool ParseIndexKey(std::string_view key, std::size_t prefix_size, IndexPosition& out);
 
 // The keys a scan visits: those k with lower <= k < upper. A newest-first
 // scan reads them in key order, an oldest-first one in reverse.

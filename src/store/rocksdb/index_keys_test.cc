@@ -62,10 +62,10 @@ TEST(IndexKeysTest, ArnsSortDescendingAndReadBackWhateverTheirBytes) {
   std::vector<std::string> keys;
   for (const std::string& arn : TrickyArns()) {
     keys.push_back(IndexKey("\x01", 7, arn));
-    auto position = ParseIndexKey(keys.back(), 1);
-    ASSERT_TRUE(position.has_value());
-    EXPECT_EQ(position->execution_arn, arn);
-    EXPECT_EQ(position->start_date, 7);
+    IndexPosition position{.start_date = 0, .execution_arn = "left over"};
+    ASSERT_TRUE(ParseIndexKey(keys.back(), 1, position));
+    EXPECT_EQ(position.execution_arn, arn);
+    EXPECT_EQ(position.start_date, 7);
   }
   ASSERT_TRUE(std::is_sorted(TrickyArns().begin(), TrickyArns().end()));
   for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
@@ -78,13 +78,14 @@ TEST(IndexKeysTest, ArnsSortDescendingAndReadBackWhateverTheirBytes) {
 
 TEST(IndexKeysTest, MalformedArnBytesAreRejected) {
   const std::string key = IndexKey("\x01", 7, "a\0b"s);
-  EXPECT_TRUE(ParseIndexKey(key, 1).has_value());
-  EXPECT_FALSE(ParseIndexKey(key.substr(0, key.size() - 1), 1).has_value());  // No end mark.
-  EXPECT_FALSE(ParseIndexKey(key.substr(0, key.size() - 2), 1).has_value());
-  EXPECT_FALSE(ParseIndexKey(key + "x", 1).has_value());                       // Bytes after the end.
+  IndexPosition position;
+  EXPECT_TRUE(ParseIndexKey(key, 1, position));
+  EXPECT_FALSE(ParseIndexKey(key.substr(0, key.size() - 1), 1, position));  // No end mark.
+  EXPECT_FALSE(ParseIndexKey(key.substr(0, key.size() - 2), 1, position));
+  EXPECT_FALSE(ParseIndexKey(key + "x", 1, position));                       // Bytes after the end.
   std::string bad_escape = key;
-  bad_escape[1 + kSortableMillisBytes + 2] = '\x05';                          // 0xFF then neither 0x00 nor 0xFE.
-  EXPECT_FALSE(ParseIndexKey(bad_escape, 1).has_value());
+  bad_escape[1 + kSortableMillisBytes + 2] = '\x05';                        // 0xFF then neither 0x00 nor 0xFE.
+  EXPECT_FALSE(ParseIndexKey(bad_escape, 1, position));
 }
 
 // Agents whose names are prefixes of one another, with NULs and high bytes.
@@ -165,12 +166,13 @@ TEST(IndexKeysTest, FilterPrefixIsThePrefixOfTheRecordsKey) {
     ExecutionFilter f;
     if (shape == 1 || shape == 3) f.agent_name = record.agent_name;
     if (shape == 2 || shape == 3) f.status = record.status;
-    auto position = ParseIndexKey(keys[shape], IndexPrefix(f).size());
-    ASSERT_TRUE(position.has_value());
-    EXPECT_EQ(position->start_date, -5);
-    EXPECT_EQ(position->execution_arn, "arn:x");
+    IndexPosition position;
+    ASSERT_TRUE(ParseIndexKey(keys[shape], IndexPrefix(f).size(), position));
+    EXPECT_EQ(position.start_date, -5);
+    EXPECT_EQ(position.execution_arn, "arn:x");
   }
-  EXPECT_FALSE(ParseIndexKey("\x01short", 1).has_value());
+  IndexPosition position;
+  EXPECT_FALSE(ParseIndexKey("\x01short", 1, position));
 }
 
 bool InRange(const IndexRange& range, const std::string& key) {

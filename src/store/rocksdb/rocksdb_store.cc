@@ -876,16 +876,16 @@ Result<std::vector<ExecutionRecord>> RocksDbStore::Scan(const ScanRequest& reque
     it->SeekToLast();
   }
   // Stops at the limit without stepping further: no entry is read in vain.
+  IndexPosition position;
   while (it->Valid()) {
-    const std::optional<IndexPosition> position = ParseIndexKey(ToView(it->key()), range.prefix.size());
-    if (!position) {
+    if (!ParseIndexKey(ToView(it->key()), range.prefix.size(), position)) {
       return Fail(ErrorCode::kInternal, fmt::format("rocksdb store {}: malformed index key", rep_->path));
     }
-    auto record = DecodeRecordValue(position->execution_arn, ToView(it->value()));
+    auto record = DecodeRecordValue(position.execution_arn, ToView(it->value()));
     if (!record) return std::unexpected(record.error());
-    if (record->start_date != position->start_date) {
+    if (record->start_date != position.start_date) {
       return Fail(ErrorCode::kInternal, fmt::format("rocksdb store {}: index entry of {} disagrees with its record",
-                                                    rep_->path, Quoted(position->execution_arn)));
+                                                    rep_->path, Quoted(position.execution_arn)));
     }
     out.push_back(std::move(*record));
     if (out.size() == request.limit) break;
