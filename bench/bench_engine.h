@@ -72,7 +72,8 @@ class BenchEngine : public BenchClient {
   virtual Result<BenchPage> Query(const BenchQuery& query, const std::optional<std::string>& continuation) = 0;
 
   // Called before queries are measured (a SQL peer updates its planner
-  // statistics).
+  // statistics; exidx waits for RocksDB's flushes and compactions to catch
+  // up with the bulk load).
   virtual Status BeforeQueries() { return {}; }
 
   // Brings the data to rest before disk bytes are measured (flush and

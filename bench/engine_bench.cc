@@ -372,7 +372,10 @@ std::uint64_t Digest(const BenchPage& page) {
 }
 
 void MeasureQueries(const Args& args, BenchEngine& engine, const Workload& workload, const Checkpoint& checkpoint) {
+  const auto before = SteadyClock::now();
   if (auto ok = engine.BeforeQueries(); !ok) Die(ok.error());
+  std::cerr << fmt::format("{}: {:.1f} s to prepare for queries at {} executions\n", args.engine,
+                           Seconds(SteadyClock::now() - before), checkpoint.executions);
   for (const Range& range : RangesAt(workload, checkpoint)) {
     for (int shape = 0; shape < 4; ++shape) {
       std::vector<double> micros;

@@ -11,12 +11,14 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -998,6 +1000,23 @@ Result<std::vector<HourlyStat>> RocksDbStore::ReadHourlyStats(const StatsRequest
     return std::tie(a.hour, a.agent_name, a.status) < std::tie(b.hour, b.agent_name, b.status);
   });
   return out;
+}
+
+Status RocksDbStore::WaitForBackgroundWork() {
+  const auto busy = [this](rocksdb::ColumnFamilyHandle* family, const std::string& property) {
+    std::uint64_t value = 0;
+    return rep_->db->GetIntProperty(family, property, &value) && value != 0;
+  };
+  while (true) {
+    bool idle = !busy(rep_->db->DefaultColumnFamily(), rocksdb::DB::Properties::kNumRunningFlushes) &&
+                !busy(rep_->db->DefaultColumnFamily(), rocksdb::DB::Properties::kNumRunningCompactions);
+    for (rocksdb::ColumnFamilyHandle* family : rep_->handles) {
+      idle = idle && !busy(family, rocksdb::DB::Properties::kMemTableFlushPending) &&
+             !busy(family, rocksdb::DB::Properties::kCompactionPending);
+    }
+    if (idle) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 Status RocksDbStore::CompactAll() {

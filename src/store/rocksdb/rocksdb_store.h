@@ -126,6 +126,12 @@ class RocksDbStore final : public ExecutionStore {
   // bytes and for offline maintenance. Thread-safe; slow on a large store.
   Status CompactAll();
 
+  // Returns once RocksDB has no flush or compaction running or pending, as a
+  // store that takes a few events a second is nearly always: for benchmarks
+  // that measure reads after a bulk load. Thread-safe; writes meanwhile may
+  // keep it waiting.
+  Status WaitForBackgroundWork();
+
  private:
   struct Rep;
   struct Writer;

@@ -580,6 +580,17 @@ TEST_F(RocksDbStoreTest, ConcurrentAppliesEndInTheSequentialMergeResult) {
   }
 }
 
+// Returns (not hangs) once RocksDB is idle, and the store answers as before.
+TEST_F(RocksDbStoreTest, WaitForBackgroundWorkReturnsOnceIdle) {
+  auto store = OpenStore();
+  EXPECT_TRUE(store->WaitForBackgroundWork().has_value());
+  const RandomData data = LoadRandomData(*store, 3, 300);
+  ASSERT_TRUE(store->CompactAll().has_value());
+  EXPECT_TRUE(store->WaitForBackgroundWork().has_value());
+  const ScanRequest everything{.filter = {}, .order = SortOrder::kDesc, .after = std::nullopt, .limit = SIZE_MAX};
+  EXPECT_EQ(MustScan(*store, everything), BruteForce(data.truth, everything));
+}
+
 TEST_F(RocksDbStoreTest, SecondOpenOfTheSamePathIsUnavailable) {
   auto store = OpenStore();
   auto second = RocksDbStore::Open(Options());
