@@ -1008,6 +1008,11 @@ Status RocksDbStore::WaitForBackgroundWork() {
     return rep_->db->GetIntProperty(family, property, &value) && value != 0;
   };
   while (true) {
+    // A failed flush or compaction stays pending: report it instead of waiting for ever.
+    if (busy(rep_->db->DefaultColumnFamily(), rocksdb::DB::Properties::kBackgroundErrors)) {
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("rocksdb store {}: a flush or compaction failed (see the store's LOG)", rep_->path));
+    }
     bool idle = !busy(rep_->db->DefaultColumnFamily(), rocksdb::DB::Properties::kNumRunningFlushes) &&
                 !busy(rep_->db->DefaultColumnFamily(), rocksdb::DB::Properties::kNumRunningCompactions);
     for (rocksdb::ColumnFamilyHandle* family : rep_->handles) {

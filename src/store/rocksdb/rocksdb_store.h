@@ -129,7 +129,8 @@ class RocksDbStore final : public ExecutionStore {
   // Returns once RocksDB has no flush or compaction running or pending, as a
   // store that takes a few events a second is nearly always: for benchmarks
   // that measure reads after a bulk load. Thread-safe; writes meanwhile may
-  // keep it waiting.
+  // keep it waiting. kUnavailable once a flush or compaction has failed
+  // since the store was opened.
   Status WaitForBackgroundWork();
 
  private:
