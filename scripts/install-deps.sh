@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config git python3
   librocksdb-dev libboost1.81-dev libboost-json1.81-dev libssl-dev libcurl4-openssl-dev
-  libfmt-dev libspdlog-dev libcli11-dev
+  libfmt-dev libspdlog-dev libcli11-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   zip unzip busybox-static  # the Lambda package and its chroot test
   chromium                  # the History page's browser tests (tests/web)
