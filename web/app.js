@@ -57,8 +57,12 @@ let apiKey = localStorage.getItem(KEY_STORAGE) || '';
 class ApiError extends Error { constructor(status, code, message) { super(message); this.status = status; this.code = code; } }
 async function api(path, params) {
   for (;;) {
-    const res = await fetch(`${path}?${params}`, { headers: apiKey ? { 'x-api-key': apiKey } : {} });
-    if (res.status === 401) { await askForKey(); continue; }
+    const sentKey = apiKey;
+    const res = await fetch(`${path}?${params}`, { headers: sentKey ? { 'x-api-key': sentKey } : {} });
+    // A refusal of a key already replaced (several requests were in flight
+    // when the first 401 asked for a key) is retried with the new one, not
+    // asked about again: only the current key's refusal opens the dialog.
+    if (res.status === 401) { if (sentKey === apiKey) await askForKey(); continue; }
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(res.status, body.error?.code || 'Error', body.error?.message || res.statusText);
     return body;
