@@ -74,6 +74,26 @@ Result<std::uint64_t> ParseEventId(std::string_view text) {
   return id;
 }
 
+// The arguments of a route that takes only the filters (`what`: "a stream",
+// "stats"): the query string's parameters and its filter arguments; paging
+// arguments are refused.
+struct FilterArguments {
+  QueryParams params;
+  QueryArguments arguments;
+};
+Result<FilterArguments> FilterArgumentsOf(std::string_view query, std::string_view what) {
+  auto params = ParseQueryString(query);
+  if (!params) return std::unexpected(params.error());
+  auto arguments = QueryArgumentsOf(*params);
+  if (!arguments) return std::unexpected(arguments.error());
+  for (const auto* name : {"maxResults", "nextToken", "order"}) {
+    if (!ParamOr(*params, name).empty()) {
+      return Fail(ErrorCode::kInvalidParameter, fmt::format("{}: not an argument of {}", name, what));
+    }
+  }
+  return FilterArguments{std::move(*params), std::move(*arguments)};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ExecutionService>> ExecutionService::Create(ExecutionStore& store, Indexer& indexer,
@@ -214,21 +234,14 @@ HttpResponse ExecutionService::PostEvents(const HttpRequest& request) {
 }
 
 HttpResponse ExecutionService::StreamExecutions(const HttpRequest& request) {
-  auto params = ParseQueryString(request.query);
-  if (!params) return ErrorResponse(params.error());
-  auto arguments = QueryArgumentsOf(*params);
-  if (!arguments) return ErrorResponse(arguments.error());
   // Only the filters apply to a stream; paging arguments are not accepted.
-  for (const auto* name : {"maxResults", "nextToken", "order"}) {
-    if (!ParamOr(*params, name).empty()) {
-      return ErrorResponse({ErrorCode::kInvalidParameter, fmt::format("{}: not an argument of a stream", name)});
-    }
-  }
-  auto query = ValidateQuery(*arguments, tokens_);
+  auto filter = FilterArgumentsOf(request.query, "a stream");
+  if (!filter) return ErrorResponse(filter.error());
+  auto query = ValidateQuery(filter->arguments, tokens_);
   if (!query) return ErrorResponse(query.error());
 
   std::string last_event_id(request.Header("Last-Event-ID").value_or(""));
-  if (last_event_id.empty()) last_event_id = ParamOr(*params, "lastEventId");
+  if (last_event_id.empty()) last_event_id = ParamOr(filter->params, "lastEventId");
   std::uint64_t after = 0;
   if (!last_event_id.empty()) {
     auto id = ParseEventId(last_event_id);
@@ -250,22 +263,16 @@ HttpResponse ExecutionService::StreamExecutions(const HttpRequest& request) {
 
 HttpResponse ExecutionService::Stats(const HttpRequest& request) {
   const auto started = Clock::now();
-  auto params = ParseQueryString(request.query);
-  if (!params) return ErrorResponse(params.error());
-  auto arguments = QueryArgumentsOf(*params);
-  if (!arguments) return ErrorResponse(arguments.error());
-  for (const auto* name : {"maxResults", "nextToken", "order"}) {
-    if (!ParamOr(*params, name).empty()) {
-      return ErrorResponse({ErrorCode::kInvalidParameter, fmt::format("{}: not an argument of stats", name)});
-    }
-  }
+  auto filter = FilterArgumentsOf(request.query, "stats");
+  if (!filter) return ErrorResponse(filter.error());
+  const QueryArguments& arguments = filter->arguments;
   std::optional<std::string> bucket;
-  if (auto text = ParamOr(*params, "bucket"); !text.empty()) bucket = text;
+  if (auto text = ParamOr(filter->params, "bucket"); !text.empty()) bucket = text;
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  auto query = ParseStatsQuery(arguments->agent_name, arguments->status, arguments->start_date_from,
-                               arguments->start_date_to, bucket, now);
+  auto query = ParseStatsQuery(arguments.agent_name, arguments.status, arguments.start_date_from,
+                               arguments.start_date_to, bucket, now);
   if (!query) return ErrorResponse(query.error());
   auto answer = ComputeStats(store_, *query);
   if (!answer) return ErrorResponse(answer.error());

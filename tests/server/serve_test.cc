@@ -111,6 +111,14 @@ TEST_F(ServeTest, ContractErrors) {
   EXPECT_EQ(CodeOf(HttpCall(port, "GET", "/v1/executions?status=DONE")), "InvalidParameter");
   EXPECT_EQ(CodeOf(HttpCall(port, "GET", "/v1/executions?agentName=%zz")), "InvalidParameter");
 
+  // Routes that take only the filters refuse paging arguments.
+  auto stats_page = HttpCall(port, "GET", "/v1/executions/stats?maxResults=5");
+  EXPECT_EQ(stats_page.status, 400);
+  EXPECT_EQ(MessageOf(stats_page), "maxResults: not an argument of stats");
+  auto stream_order = HttpCall(port, "GET", "/v1/executions/stream?order=asc");
+  EXPECT_EQ(stream_order.status, 400);
+  EXPECT_EQ(MessageOf(stream_order), "order: not an argument of a stream");
+
   auto token = HttpCall(port, "GET", "/v1/executions?nextToken=AQAAAZmVIqYgYXJuOm");
   EXPECT_EQ(token.status, 400);
   EXPECT_EQ(CodeOf(token), "InvalidToken");
