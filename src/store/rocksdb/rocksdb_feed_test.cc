@@ -15,6 +15,7 @@
 
 #include "store/rocksdb/rocksdb_store.h"
 #include "store/rocksdb/test_raw_store.h"
+#include "store/rocksdb/test_records.h"
 #include "store/rocksdb/test_temp_dir.h"
 #include "support/reference_store.h"
 
@@ -53,25 +54,6 @@ class TempDir : public TestTempDir {
  public:
   TempDir() : TestTempDir("feed") {}
 };
-
-ExecutionRecord Exec(std::string arn, std::string agent, ExecutionStatus status, EpochMillis start,
-                     std::optional<EpochMillis> stop = std::nullopt, std::int64_t redrive_count = 0) {
-  ExecutionRecord record;
-  record.execution_arn = std::move(arn);
-  record.agent_name = std::move(agent);
-  record.state_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:" + record.agent_name;
-  record.execution_name = record.execution_arn.substr(record.execution_arn.rfind(':') + 1);
-  record.status = status;
-  record.start_date = start;
-  record.stop_date = stop;
-  record.redrive_count = redrive_count;
-  record.indexed_at = start + stop.value_or(0) + 7 * redrive_count + static_cast<int>(status);
-  if (status == kFailed) {
-    record.error = "States.TaskFailed";
-    record.cause = "boom";
-  }
-  return record;
-}
 
 // Every version of `executions` executions, agents changing now and then,
 // duplicated and shuffled: what an EventBridge stream looks like after

@@ -13,6 +13,7 @@
 
 #include "store/rocksdb/rocksdb_store.h"
 #include "store/rocksdb/test_raw_store.h"
+#include "store/rocksdb/test_records.h"
 #include "store/rocksdb/test_temp_dir.h"
 #include "support/reference_store.h"
 
@@ -40,21 +41,6 @@ class TempDir : public TestTempDir {
  public:
   TempDir() : TestTempDir("stats") {}
 };
-
-ExecutionRecord Exec(std::string arn, std::string agent, ExecutionStatus status, EpochMillis start,
-                     std::optional<EpochMillis> stop = std::nullopt, std::int64_t redrive_count = 0) {
-  ExecutionRecord record;
-  record.execution_arn = std::move(arn);
-  record.agent_name = std::move(agent);
-  record.state_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:" + record.agent_name;
-  record.execution_name = record.execution_arn.substr(record.execution_arn.rfind(':') + 1);
-  record.status = status;
-  record.start_date = start;
-  record.stop_date = stop;
-  record.redrive_count = redrive_count;
-  record.indexed_at = start + stop.value_or(0) + 7 * redrive_count + static_cast<int>(status);
-  return record;
-}
 
 const std::vector<std::string>& Agents() {
   static const std::vector<std::string> agents = {"a", "a\0b"s, "ab", "", "Agent-\xce\xb2", "z", "b"};

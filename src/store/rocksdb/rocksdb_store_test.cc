@@ -1,5 +1,6 @@
 #include "store/rocksdb/rocksdb_store.h"
 #include "store/rocksdb/test_raw_store.h"
+#include "store/rocksdb/test_records.h"
 #include "store/rocksdb/test_temp_dir.h"
 
 #include <fmt/format.h>
@@ -41,26 +42,6 @@ class TempDir : public TestTempDir {
  public:
   TempDir() : TestTempDir("rocksdb") {}
 };
-
-ExecutionRecord Exec(std::string arn, std::string agent, ExecutionStatus status, EpochMillis start,
-                     std::optional<EpochMillis> stop = std::nullopt, std::int64_t redrive_count = 0) {
-  ExecutionRecord record;
-  record.execution_arn = std::move(arn);
-  record.agent_name = std::move(agent);
-  record.state_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:" + record.agent_name;
-  record.execution_name = record.execution_arn.substr(record.execution_arn.rfind(':') + 1);
-  record.status = status;
-  record.start_date = start;
-  record.stop_date = stop;
-  record.redrive_count = redrive_count;
-  // Derived from the version, so that equal versions are equal records.
-  record.indexed_at = start + stop.value_or(0) + 7 * redrive_count + static_cast<int>(status);
-  if (status == ExecutionStatus::kFailed) {
-    record.error = "States.TaskFailed";
-    record.cause = "boom";
-  }
-  return record;
-}
 
 // The reference: the merge rule applied one candidate at a time.
 std::vector<ApplyOutcome> ApplySequentially(Records& truth, std::span<const ExecutionRecord> candidates) {
