@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstring>
 
 namespace exidx::testing {
@@ -89,6 +90,78 @@ HttpReply ParseReply(const std::string& text) {
     reply.body.resize(std::min(reply.body.size(), static_cast<std::size_t>(std::stoul(length->second))));
   }
   return reply;
+}
+
+void Connection::ShutdownWrite() {
+  if (fd_ >= 0) shutdown(fd_, SHUT_WR);
+}
+
+std::optional<std::pair<std::string, std::size_t>> DecodeChunked(const std::string& text) {
+  std::string body;
+  std::size_t at = 0;
+  for (;;) {
+    const std::size_t eol = text.find("\r\n", at);
+    if (eol == std::string::npos) return std::nullopt;
+    std::size_t size = 0;
+    const auto [end, ec] = std::from_chars(text.data() + at, text.data() + eol, size, 16);
+    if (ec != std::errc() || end == text.data() + at) return std::nullopt;
+    at = eol + 2;
+    if (size == 0) break;
+    if (text.size() < at + size + 2) return std::nullopt;
+    body.append(text, at, size);
+    at += size + 2;
+  }
+  // Trailer fields, if any, then the blank line.
+  const std::size_t end = text.compare(at, 2, "\r\n") == 0 ? at : text.find("\r\n\r\n", at);
+  if (end == std::string::npos) return std::nullopt;
+  return std::pair(std::move(body), end + (end == at ? 2 : 4));
+}
+
+namespace {
+
+// The first response of `text` and how many bytes it took; nullopt when
+// `text` does not hold it whole yet (`at_end`: no more bytes will come).
+std::optional<std::pair<HttpReply, std::size_t>> FirstReply(const std::string& text, bool at_end) {
+  const std::size_t head_end = text.find("\r\n\r\n");
+  if (head_end == std::string::npos) return std::nullopt;
+  const std::size_t body_at = head_end + 4;
+  HttpReply reply = ParseReply(text.substr(0, body_at));
+  if (auto length = reply.headers.find("content-length"); length != reply.headers.end()) {
+    const std::size_t size = std::stoul(length->second);
+    if (text.size() < body_at + size) return std::nullopt;
+    reply.body = text.substr(body_at, size);
+    return std::pair(std::move(reply), body_at + size);
+  }
+  if (auto coding = reply.headers.find("transfer-encoding");
+      coding != reply.headers.end() && Lower(coding->second) == "chunked") {
+    auto chunked = DecodeChunked(text.substr(body_at));
+    if (!chunked) return std::nullopt;
+    reply.body = std::move(chunked->first);
+    return std::pair(std::move(reply), body_at + chunked->second);
+  }
+  if (!at_end) return std::nullopt;
+  reply.body = text.substr(body_at);
+  return std::pair(std::move(reply), text.size());
+}
+
+}  // namespace
+
+std::optional<HttpReply> ReplyReader::Next(std::chrono::milliseconds timeout) {
+  const auto deadline = SteadyClock::now() + timeout;
+  for (;;) {
+    if (auto first = FirstReply(buffer_, connection_.closed())) {
+      buffer_.erase(0, first->second);
+      return std::move(first->first);
+    }
+    const auto now = SteadyClock::now();
+    if (connection_.closed() || now >= deadline) return std::nullopt;
+    buffer_ += connection_.Receive(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+  }
+}
+
+bool ReplyReader::ClosesWithNothingMore(std::chrono::milliseconds timeout) {
+  buffer_ += connection_.ReceiveAll(timeout);
+  return connection_.closed() && buffer_.empty();
 }
 
 HttpReply HttpCall(std::uint16_t port, const std::string& method, const std::string& target, const Headers& headers,

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace exidx::testing {
@@ -42,6 +43,8 @@ class Connection {
   // Reads until the peer closes (or `timeout`); everything received.
   std::string ReceiveAll(std::chrono::milliseconds timeout);
   bool closed() const { return closed_; }
+  // Ends the sending side (the peer reads end of stream); receiving goes on.
+  void ShutdownWrite();
 
  private:
   int fd_ = -1;
@@ -50,6 +53,31 @@ class Connection {
 
 // Parses "HTTP/1.1 200 OK\r\n...\r\n\r\nbody" (Content-Length bodies only).
 HttpReply ParseReply(const std::string& text);
+
+// Reads one response after another from a connection (keep-alive,
+// pipelining): bodies framed by Content-Length or chunked, else by the end of
+// the connection.
+class ReplyReader {
+ public:
+  explicit ReplyReader(Connection& connection) : connection_(connection) {}
+
+  // The next whole response, or nullopt when none arrived whole within
+  // `timeout` (the connection closed or stayed silent).
+  std::optional<HttpReply> Next(std::chrono::milliseconds timeout);
+  // Waits up to `timeout` for the peer to close; true when it did and sent
+  // nothing more. Bytes it sent meanwhile are in extra().
+  bool ClosesWithNothingMore(std::chrono::milliseconds timeout);
+  const std::string& extra() const { return buffer_; }
+
+ private:
+  Connection& connection_;
+  std::string buffer_;
+};
+
+// Decodes a chunked body from the start of `text`: the body, and how many
+// bytes of `text` it took; nullopt when `text` does not hold it whole (or it
+// is malformed).
+std::optional<std::pair<std::string, std::size_t>> DecodeChunked(const std::string& text);
 
 struct SseEvent {
   std::string id;
