@@ -1,5 +1,7 @@
 #include "server/api_keys.h"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -16,6 +18,24 @@ std::string_view Trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+// "Bearer KEY" -> KEY. The scheme is case-insensitive (RFC 9110 section 11.1)
+// and separated from the credentials by one or more spaces (section 11.4).
+std::optional<std::string_view> BearerKey(std::string_view authorization) {
+  constexpr std::string_view kBearer = "bearer";
+  const std::string_view value = Trim(authorization);
+  const std::size_t space = value.find(' ');
+  if (space == std::string_view::npos || !EqualsIgnoringCase(value.substr(0, space), kBearer)) return std::nullopt;
+  const std::string_view key = Trim(value.substr(space + 1));
+  if (key.empty()) return std::nullopt;
+  return key;
 }
 
 }  // namespace
@@ -36,12 +56,11 @@ bool ApiKeySet::Contains(std::string_view key) const {
 }
 
 std::optional<std::string_view> PresentedKey(const HttpRequest& request) {
+  // Two credentials of one kind are ambiguous (a proxy may have added one to
+  // the client's): none is taken rather than either.
+  if (request.headers.count("Authorization") > 1 || request.headers.count("x-api-key") > 1) return std::nullopt;
   if (auto authorization = request.Header("Authorization")) {
-    constexpr std::string_view kBearer = "Bearer ";
-    std::string_view value = Trim(*authorization);
-    if (value.size() > kBearer.size() && value.substr(0, kBearer.size()) == kBearer) {
-      return Trim(value.substr(kBearer.size()));
-    }
+    if (auto key = BearerKey(*authorization)) return key;
   }
   if (auto key = request.Header("x-api-key")) return Trim(*key);
   return std::nullopt;

@@ -30,7 +30,8 @@ class ApiKeySet {
   std::vector<std::array<unsigned char, 32>> digests_;
 };
 
-// The key a request presents: "Authorization: Bearer KEY", else "x-api-key: KEY".
+// The key a request presents: "Authorization: Bearer KEY" (the scheme in any
+// case), else "x-api-key: KEY". None when either header is repeated.
 std::optional<std::string_view> PresentedKey(const HttpRequest& request);
 
 // Flattens flag values that may each be a comma-separated list; trims

@@ -37,6 +37,30 @@ TEST(PresentedKeyTest, BearerOrXApiKeyCaseInsensitiveNames) {
   EXPECT_EQ(PresentedKey(HttpRequest{}), std::nullopt);
 }
 
+// RFC 9110 section 11.1: the authentication scheme is case-insensitive.
+TEST(PresentedKeyTest, BearerSchemeInAnyCase) {
+  EXPECT_EQ(PresentedKey(WithHeader("Authorization", "bearer k1")), "k1");
+  EXPECT_EQ(PresentedKey(WithHeader("Authorization", "BEARER k2")), "k2");
+  EXPECT_EQ(PresentedKey(WithHeader("Authorization", "bEaReR   k3")), "k3");
+  EXPECT_EQ(PresentedKey(WithHeader("Authorization", "Bearer")), std::nullopt);
+  EXPECT_EQ(PresentedKey(WithHeader("Authorization", "Bearer ")), std::nullopt);
+  EXPECT_EQ(PresentedKey(WithHeader("Authorization", "Bearerk4")), std::nullopt);
+  EXPECT_EQ(PresentedKey(WithHeader("Authorization", "Bearers k5")), std::nullopt);
+}
+
+// Two credentials of one kind are ambiguous (a proxy may have added one):
+// neither is taken.
+TEST(PresentedKeyTest, RepeatedCredentialsPresentNoKey) {
+  HttpRequest two_bearers;
+  two_bearers.headers.emplace("Authorization", "Bearer k1");
+  two_bearers.headers.emplace("authorization", "Bearer k2");
+  EXPECT_EQ(PresentedKey(two_bearers), std::nullopt);
+  HttpRequest two_api_keys;
+  two_api_keys.headers.emplace("x-api-key", "k1");
+  two_api_keys.headers.emplace("X-API-Key", "k1");
+  EXPECT_EQ(PresentedKey(two_api_keys), std::nullopt);
+}
+
 TEST(PresentedKeyTest, BearerWinsOverXApiKey) {
   HttpRequest request;
   request.headers.emplace("x-api-key", "from-x");
