@@ -7,7 +7,12 @@
 // it), header size (431), body size (413, checked while reading: a declared
 // Content-Length over the limit is refused before any body byte is read), a
 // deadline to receive each whole request (against slowloris; also the
-// keep-alive idle time), a deadline for each write.
+// keep-alive idle time), a deadline for each write. Framing (RFC 9112 sections
+// 3.2, 6.1, 6.3) is checked once the headers are in, before any body byte is
+// read: Transfer-Encoding with chunked not last, on HTTP/1.0 or together with
+// Content-Length, a repeated Content-Length, a missing, repeated or malformed
+// Host are 400, another transfer coding than chunked 501; each of these
+// closes the connection, so no body byte is ever taken as a next request.
 //
 // Server-Sent Events: a response with HttpResponse::stream becomes a
 // text/event-stream. The session subscribes to the ChangeHub; on every
