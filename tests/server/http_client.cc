@@ -126,6 +126,10 @@ std::optional<std::pair<HttpReply, std::size_t>> FirstReply(const std::string& t
   if (head_end == std::string::npos) return std::nullopt;
   const std::size_t body_at = head_end + 4;
   HttpReply reply = ParseReply(text.substr(0, body_at));
+  // 1xx, 204 and 304 answers have no body (RFC 9112 section 6.3).
+  if ((reply.status >= 100 && reply.status < 200) || reply.status == 204 || reply.status == 304) {
+    return std::pair(std::move(reply), body_at);
+  }
   if (auto length = reply.headers.find("content-length"); length != reply.headers.end()) {
     const std::size_t size = std::stoul(length->second);
     if (text.size() < body_at + size) return std::nullopt;
