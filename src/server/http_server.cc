@@ -266,6 +266,27 @@ class Session : public std::enable_shared_from_this<Session> {
       return Reject(std::move(*refused));
     }
     if (parser_->is_done()) return OnRead(ec);
+    if (ExpectsContinue(parser_->get())) return SendContinue();
+    ReadBody();
+  }
+
+  // RFC 9110 section 10.1.1: a client that sent "Expect: 100-continue" (curl
+  // does for bodies over 1 KiB) waits for a 100 before the body, or for a
+  // second or so. Any refusal has been answered by now, from the headers.
+  static bool ExpectsContinue(const http::request_header<>& header) {
+    return header.version() >= 11 && beast::iequals(header[http::field::expect], "100-continue");
+  }
+
+  void SendContinue() {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return self->Close();
+                        self->ReadBody();
+                      });
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }

@@ -13,6 +13,7 @@
 // Content-Length, a repeated Content-Length, a missing, repeated or malformed
 // Host are 400, another transfer coding than chunked 501; each of these
 // closes the connection, so no body byte is ever taken as a next request.
+// A request that expects 100-continue gets the 100 once its headers passed.
 //
 // Server-Sent Events: a response with HttpResponse::stream becomes a
 // text/event-stream. The session subscribes to the ChangeHub; on every

@@ -381,7 +381,19 @@ std::vector<HostileCase> BadUtf8() {
 std::vector<HostileCase> OddHeaders() {
   const std::string event = Event("bearer-ingest");
   const std::string read = "x-api-key: " + kReadKey + "\r\n";
+  const std::string expect = "Expect: 100-continue\r\n";
+  const std::string continued = Event("continued-1"), continued_10 = Event("continued-2");
   return {
+      {.name = "ExpectContinueGetsA100First", .request = Post(expect + Length(continued), continued),
+       .replies = {{100}, {200, "\"indexed\":1"}}, .applied = 1},
+      {.name = "ExpectContinueOverTheLimitGetsOnly413", .request = Post(expect + "Content-Length: 2097152\r\n"),
+       .replies = {{413}}, .closes = true},
+      {.name = "ExpectContinueWithBadFramingGetsOnly400",
+       .request = Post(expect + "Transfer-Encoding: xchunked\r\n", HiddenPost("smuggled-8")), .replies = {{400}},
+       .closes = true},
+      {.name = "ExpectContinueOnHttp10IsIgnored",
+       .request = "POST /v1/events HTTP/1.0\r\n" + expect + Length(continued_10) + "\r\n" + continued_10,
+       .replies = {{200, "\"indexed\":1"}}, .closes = true, .applied = 1},
       {.name = "LowerCaseBearer", .request = Get("/v1/executions", "Authorization: bearer " + kReadKey + "\r\n"),
        .replies = {{200, "\"executions\""}}, .server = Server::kKeyed},
       {.name = "UpperCaseBearer", .request = Get("/v1/executions", "Authorization: BEARER " + kReadKey + "\r\n"),
@@ -565,6 +577,25 @@ TEST_P(HostileHttpTest, Case) {
 
 INSTANTIATE_TEST_SUITE_P(Hostile, HostileHttpTest, ::testing::ValuesIn(AllCases()),
                          [](const ::testing::TestParamInfo<HostileCase>& info) { return info.param.name; });
+
+// A client that waits for the 100 before sending the body is not left waiting.
+TEST(ExpectContinueTest, BodySentAfterThe100IsApplied) {
+  TempDir dir;
+  ServerProcess server(kExidx, {"--store", dir.File("store"), "--index-all"}, dir.File("log"));
+  ASSERT_TRUE(server.started()) << server.Log();
+  const std::string event = Event("continued-3");
+  Connection connection(server.port());
+  ReplyReader reader(connection);
+  ASSERT_TRUE(connection.Send(Post("Expect: 100-continue\r\n" + Length(event))));
+  const std::optional<HttpReply> go_on = reader.Next(kWait);
+  ASSERT_TRUE(go_on) << "no 100 Continue";
+  EXPECT_EQ(go_on->status, 100);
+  ASSERT_TRUE(connection.Send(event));
+  const std::optional<HttpReply> done = reader.Next(kWait);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 200) << done->body;
+  EXPECT_NE(done->body.find("\"indexed\":1"), std::string::npos) << done->body;
+}
 
 // The error-body check above leans on Boost.JSON's parser refusing invalid
 // UTF-8 unless told otherwise (parse_options::allow_invalid_utf8).
