@@ -302,6 +302,9 @@ HttpResponse ExecutionService::ListAgents(const HttpRequest&) {
 
 HttpResponse ExecutionService::Ready(const HttpRequest&) {
   if (auto probe = store_.Get("arn:exidx:readiness-probe"); !probe) return ErrorResponse(probe.error());
+  // Ready means ready for EventBridge's events too: a server whose writes
+  // fail (a full disk) says so, while its queries go on answering.
+  if (auto writes = store_.WriteHealth(); !writes) return ErrorResponse(writes.error());
   return JsonResponse(R"({"status":"ready"})");
 }
 
