@@ -290,7 +290,10 @@ HttpResponse ExecutionService::Stats(const HttpRequest& request) {
       *answer, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
 }
 
-HttpResponse ExecutionService::ListAgents(const HttpRequest&) {
+HttpResponse ExecutionService::ListAgents(const HttpRequest& request) {
+  auto params = ParseQueryString(request.query);
+  if (!params) return ErrorResponse(params.error());
+  if (auto none = QueryArgumentsOf(*params, {}); !none) return ErrorResponse(none.error());  // Takes no parameter.
   auto agents = store_.ListAgents();
   if (!agents) return ErrorResponse(agents.error());
   boost::json::array list;
