@@ -70,9 +70,10 @@ Result<std::unique_ptr<StepFunctionsClient>> StepFunctionsClient::Create(std::sh
   return std::make_unique<StepFunctionsClient>(std::move(*client));
 }
 
-Result<Tags> StepFunctionsClient::ListTagsForResource(const std::string& resource_arn, ServiceError* service_error) {
+Result<Tags> StepFunctionsClient::ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
+                                                     ServiceError* service_error) {
   auto body = client_->Call("ListTagsForResource", json::serialize(json::object{{"resourceArn", resource_arn}}),
-                            service_error);
+                            deadline, service_error);
   if (!body) return std::unexpected(body.error());
   auto object = ParseObject(*body, "ListTagsForResource");
   if (!object) return std::unexpected(object.error());
@@ -140,9 +141,9 @@ Result<ExecutionDescription> StepFunctionsClient::DescribeExecution(const std::s
                               .cause = OptionalString(*object, "cause")};
 }
 
-Result<Tags> StepFunctionsTagSource::TagsOf(const std::string& state_machine_arn) {
+Result<Tags> StepFunctionsTagSource::TagsOf(const std::string& state_machine_arn, const Deadline& deadline) {
   ServiceError service_error;
-  auto tags = client_->ListTagsForResource(state_machine_arn, &service_error);
+  auto tags = client_->ListTagsForResource(state_machine_arn, deadline, &service_error);
   if (tags) return tags;
   const std::string& type = service_error.type;
   if (type == "ResourceNotFound" || type == "ResourceNotFoundException" || type == "StateMachineDoesNotExist" ||

@@ -96,7 +96,15 @@ class DynamoDbStore final : public ExecutionStore {
   // Deletes the table (tests).
   static Status DeleteTable(aws::JsonClient& client, const std::string& table_name);
 
-  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) override;
+  using ExecutionStore::Apply;
+  // One conditional PutItem per execution (its greatest candidate), in the
+  // order of each execution's first candidate, each written whole or not at
+  // all. On an error it stops, and `known` holds the outcomes of the
+  // executions written before. An execution whose PutItem failed may still
+  // have been written (a cut connection, a timeout): retrying is safe.
+  // `deadline` bounds every PutItem and its retries; none starts past it.
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates, const Deadline& deadline,
+                                          KnownOutcomes* known) override;
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) override;
   Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
   Result<std::string> PageTokenSecret() override;
@@ -113,6 +121,10 @@ class DynamoDbStore final : public ExecutionStore {
   DynamoDbStore(std::unique_ptr<aws::JsonClient> client, DynamoDbStoreOptions options)
       : client_(std::move(client)), options_(std::move(options)) {}
   Status DescribeIndexes();
+  // Writes the greatest of the candidates at `positions` (one execution's) and
+  // sets their outcomes.
+  Status PutLatest(std::span<const ExecutionRecord> candidates, const std::vector<std::size_t>& positions,
+                   const Deadline& deadline, std::vector<ApplyOutcome>& outcomes);
   Result<std::string> CallCounted(std::string_view operation, const std::string& request);
   Result<std::vector<ExecutionRecord>> Merge(std::vector<std::unique_ptr<PartitionReader>> readers,
                                              const ScanRequest& request);
