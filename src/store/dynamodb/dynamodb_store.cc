@@ -424,20 +424,44 @@ Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const Execution
     }
   }
   std::vector<ApplyOutcome> outcomes(candidates.size(), ApplyOutcome::kUnchanged);
-  for (std::size_t e = 0; e < executions.size(); ++e) {
-    Status put = PutLatest(candidates, executions[e], deadline, outcomes);
-    if (put) continue;
-    if (known) {
-      known->assign(candidates.size(), std::nullopt);
-      for (std::size_t done = 0; done < e; ++done) {
-        for (std::size_t position : executions[done]) (*known)[position] = outcomes[position];
+  std::vector<char> written(executions.size(), 0);  // Each slot set by one thread, read after the join.
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mu;
+  std::optional<Error> error;  // Guarded by error_mu: the first one.
+  auto work = [&] {
+    while (!failed.load()) {
+      const std::size_t e = next.fetch_add(1);
+      if (e >= executions.size()) return;
+      Status put = PutLatest(candidates, executions[e], deadline, outcomes);
+      if (!put) {
+        std::lock_guard lock(error_mu);
+        if (!error) error = put.error();
+        failed = true;
+        return;
       }
+      written[e] = 1;
     }
-    return Fail(put.error().code, put.error().message + " (" + std::to_string(e) + " of " +
-                                      std::to_string(executions.size()) +
-                                      " executions of this batch written; writing them again is safe)");
+  };
+  // The calling thread writes too; each helper adds one PutItem in flight.
+  const std::size_t helpers =
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(options_.max_writes_in_flight, 1)), executions.size());
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 1; i < helpers; ++i) threads.emplace_back(work);
+    work();
   }
-  return outcomes;
+  if (!error) return outcomes;
+  const auto done = static_cast<std::size_t>(std::count(written.begin(), written.end(), 1));
+  if (known) {
+    known->assign(candidates.size(), std::nullopt);
+    for (std::size_t e = 0; e < executions.size(); ++e) {
+      if (!written[e]) continue;
+      for (std::size_t position : executions[e]) (*known)[position] = outcomes[position];
+    }
+  }
+  return Fail(error->code, error->message + " (" + std::to_string(done) + " of " + std::to_string(executions.size()) +
+                               " executions of this batch written; writing them again is safe)");
 }
 
 Result<std::optional<ExecutionRecord>> DynamoDbStore::Get(std::string_view execution_arn) {

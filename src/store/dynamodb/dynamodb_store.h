@@ -58,6 +58,10 @@ struct DynamoDbStoreOptions {
   // bytes) instead of the one kept in the table. Every server over the same
   // table must then be given the same one.
   std::optional<std::string> token_secret;
+  // PutItem requests one Apply keeps in flight at most (1: one at a time).
+  // Measured on moto_server, 2 cores: 16 in flight ingests N times faster than
+  // one at a time (README, "Running against DynamoDB").
+  int max_writes_in_flight = 16;
 };
 
 // Which indexes a table has, as CreateTable makes them.
@@ -97,11 +101,14 @@ class DynamoDbStore final : public ExecutionStore {
   static Status DeleteTable(aws::JsonClient& client, const std::string& table_name);
 
   using ExecutionStore::Apply;
-  // One conditional PutItem per execution (its greatest candidate), in the
-  // order of each execution's first candidate, each written whole or not at
-  // all. On an error it stops, and `known` holds the outcomes of the
-  // executions written before. An execution whose PutItem failed may still
-  // have been written (a cut connection, a timeout): retrying is safe.
+  // One conditional PutItem per execution (its greatest candidate), up to
+  // options.max_writes_in_flight at a time, handed out in the order of each
+  // execution's first candidate. Each execution is written whole or not at
+  // all; on an error no new PutItem starts, those in flight finish, and the
+  // call fails with the first error, `known` holding the outcomes of the
+  // executions whose PutItem was answered (so that a failure leaves as long a
+  // known-applied prefix as it can). An execution whose PutItem failed may
+  // still have been written (a cut connection, a timeout): retrying is safe.
   // `deadline` bounds every PutItem and its retries; none starts past it.
   Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates, const Deadline& deadline,
                                           KnownOutcomes* known) override;
