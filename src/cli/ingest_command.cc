@@ -76,6 +76,21 @@ class EventBatchReader {
   std::string pending_;
 };
 
+// Drops up to `*count` leading events of NDJSON text, one per non-blank line,
+// unparsed: so that --skip also passes over an event that does not parse.
+// Counts down `*count` by the lines dropped. A JSON array is left whole.
+std::string_view DropLines(std::string_view text, std::size_t* count) {
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] == '[') return text;
+  while (*count > 0 && !text.empty()) {
+    const std::size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) --*count;
+  }
+  return text;
+}
+
 // The event's envelope id, for messages.
 std::string_view EventId(const ParsedEvent& event) {
   return std::visit([](const auto& e) -> std::string_view { return e.event_id; }, event);
@@ -113,13 +128,18 @@ int RunIngest(const IngestOptions& options) {
   std::size_t seen = 0;   // Events read, the skipped ones included.
   for (;;) {
     auto text = reader.Next();
-    if (!text) return ReportStop(total, seen, "event " + std::to_string(seen + 1), text.error());
+    if (!text) return ReportStop(total, std::max(seen, options.skip), "the rest of the input", text.error());
     if (text->empty()) break;
-    auto events = ParseEventBatch(*text, seen + 1);
+    std::size_t to_drop = options.skip > seen ? options.skip - seen : 0;
+    const std::size_t wanted = to_drop;
+    const std::string_view rest = DropLines(*text, &to_drop);
+    seen += wanted - to_drop;
+    if (rest.find_first_not_of(" \t\r\n") == std::string_view::npos) continue;
+    auto events = ParseEventBatch(rest, seen + 1);
     if (!events) {
       // Parsing is all or nothing per batch: none of this batch was applied.
-      return ReportStop(total, std::max(seen, options.skip), "event " + std::to_string(std::max(seen, options.skip) + 1),
-                        events.error());
+      const std::size_t at = std::max(seen, options.skip);
+      return ReportStop(total, at, "event " + std::to_string(at + 1), events.error());
     }
     std::span<const ParsedEvent> batch(*events);
     const std::size_t first = seen;
@@ -159,8 +179,8 @@ void AddIngestCommand(CLI::App& app, int& exit_status) {
       "again is always safe).");
   command->add_option("input", options->input, "File of events, or - for standard input")->required();
   command->add_option("--skip", options->skip,
-                      "Start after the first N events of the input (they are not counted): resumes a run that "
-                      "stopped, with the N it printed")
+                      "Start after the first N events of the input (NDJSON: lines; they are neither parsed nor "
+                      "counted): resumes a run that stopped, with the N it printed")
       ->capture_default_str();
   AddStoreOptions(*command, options->store, /*with_durability=*/true);
   AddAgentOptions(*command, options->agents);
