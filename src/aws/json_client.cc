@@ -112,8 +112,8 @@ Result<std::string> JsonClient::Call(std::string_view operation, std::string_vie
   int attempts = 0;
   // What the caller sees when the deadline ends the call: the last failure, if any, says why.
   auto out_of_time = [&] {
-    std::string message = what + ": stopped at the deadline after " + std::to_string(attempts) + " attempt" +
-                          (attempts == 1 ? "" : "s");
+    std::string message =
+        what + ": stopped at the deadline after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s");
     if (attempts > 0) message += " (last: " + last.message + ")";
     return Fail(ErrorCode::kUnavailable, std::move(message));
   };

@@ -62,11 +62,11 @@ struct Fixture {
       : deadline(Deadline::After(budget, clock)) {
     auto scripted = std::make_unique<ScriptedHttpClient>(clock, deadline, std::move(takes), std::move(answer));
     http = scripted.get();
-    auto context = std::make_shared<AwsContext>(
-        env, std::move(scripted),
-        std::make_unique<StaticCredentialsProvider>(
-            AwsCredentials{.access_key_id = "AKIDEXAMPLE", .secret_access_key = "SECRETSECRETSECRET"}),
-        wall);
+    auto context =
+        std::make_shared<AwsContext>(env, std::move(scripted),
+                                     std::make_unique<StaticCredentialsProvider>(AwsCredentials{
+                                         .access_key_id = "AKIDEXAMPLE", .secret_access_key = "SECRETSECRETSECRET"}),
+                                     wall);
     client = std::make_unique<JsonClient>(context, AwsService::kDynamoDb, "DynamoDB_20120810", "us-east-1",
                                           "http://127.0.0.1:9", JsonClientOptions{});  // 10 s, 4 attempts.
   }
@@ -79,7 +79,9 @@ struct Fixture {
   std::unique_ptr<JsonClient> client;
 };
 
-HttpResponse Answer(int status, std::string body) { return HttpResponse{.status = status, .body = std::move(body)}; }
+HttpResponse Answer(int status, std::string body) {
+  return HttpResponse{.status = status, .body = std::move(body)};
+}
 
 TEST(JsonClientDeadlineTest, AHangingAttemptEndsAtTheDeadline) {
   Fixture f([](const HttpRequest& r) { return r.timeout; }, Answer(200, "{}"), milliseconds(400));

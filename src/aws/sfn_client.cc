@@ -71,7 +71,7 @@ Result<std::unique_ptr<StepFunctionsClient>> StepFunctionsClient::Create(std::sh
 }
 
 Result<Tags> StepFunctionsClient::ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
-                                                     ServiceError* service_error) {
+                                                      ServiceError* service_error) {
   auto body = client_->Call("ListTagsForResource", json::serialize(json::object{{"resourceArn", resource_arn}}),
                             deadline, service_error);
   if (!body) return std::unexpected(body.error());

@@ -124,8 +124,8 @@ int RunIngest(const IngestOptions& options) {
   Indexer indexer(**store, *agents->resolver, clock);
 
   EventBatchReader reader(in);
-  IngestCounts total;     // Of the events after the skipped ones.
-  std::size_t seen = 0;   // Events read, the skipped ones included.
+  IngestCounts total;    // Of the events after the skipped ones.
+  std::size_t seen = 0;  // Events read, the skipped ones included.
   for (;;) {
     auto text = reader.Next();
     if (!text) return ReportStop(total, std::max(seen, options.skip), "the rest of the input", text.error());
@@ -159,8 +159,8 @@ int RunIngest(const IngestOptions& options) {
     total += *counts;
   }
   if (options.skip > seen) {
-    return ReportError({ErrorCode::kInvalidParameter, fmt::format("--skip {}: the input has only {} events",
-                                                                  options.skip, seen)});
+    return ReportError(
+        {ErrorCode::kInvalidParameter, fmt::format("--skip {}: the input has only {} events", options.skip, seen)});
   }
   std::cout << RenderIngestCounts(total) << '\n';
   return 0;
@@ -178,9 +178,10 @@ void AddIngestCommand(CLI::App& app, int& exit_status) {
       "tells the --skip that resumes after the events before it (merging is idempotent, so ingesting events "
       "again is always safe).");
   command->add_option("input", options->input, "File of events, or - for standard input")->required();
-  command->add_option("--skip", options->skip,
-                      "Start after the first N events of the input (NDJSON: lines; they are neither parsed nor "
-                      "counted): resumes a run that stopped, with the N it printed")
+  command
+      ->add_option("--skip", options->skip,
+                   "Start after the first N events of the input (NDJSON: lines; they are neither parsed nor "
+                   "counted): resumes a run that stopped, with the N it printed")
       ->capture_default_str();
   AddStoreOptions(*command, options->store, /*with_durability=*/true);
   AddAgentOptions(*command, options->agents);

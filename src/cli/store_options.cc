@@ -18,9 +18,10 @@ void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durabil
                      "faster, and a power loss may lose the last acknowledged writes (a crash of exidx alone "
                      "does not)")
         ->envname("EXIDX_RELAXED_DURABILITY");
-    command.add_option("--writes-in-flight", options.writes_in_flight,
-                       "DynamoDB: conditional PutItems a batch of events keeps in flight at once (1: one at a "
-                       "time); each execution is still written whole")
+    command
+        .add_option("--writes-in-flight", options.writes_in_flight,
+                    "DynamoDB: conditional PutItems a batch of events keeps in flight at once (1: one at a "
+                    "time); each execution is still written whole")
         ->capture_default_str()
         ->check(CLI::Range(1, 256))
         ->envname("EXIDX_WRITES_IN_FLIGHT");

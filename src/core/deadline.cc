@@ -19,13 +19,17 @@ const MonotonicClock& MonotonicClock::System() {
   return clock;
 }
 
-Deadline Deadline::Never() { return Deadline(false, {}, MonotonicClock::System()); }
+Deadline Deadline::Never() {
+  return Deadline(false, {}, MonotonicClock::System());
+}
 
 Deadline Deadline::After(std::chrono::milliseconds budget, const MonotonicClock& clock) {
   return Deadline(true, clock.Now() + budget, clock);
 }
 
-bool Deadline::Expired() const { return bounded_ && clock_->Now() >= at_; }
+bool Deadline::Expired() const {
+  return bounded_ && clock_->Now() >= at_;
+}
 
 std::chrono::milliseconds Deadline::Remaining() const {
   if (!bounded_) return Unbounded();

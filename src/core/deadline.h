@@ -15,7 +15,7 @@ class MonotonicClock {
   using TimePoint = std::chrono::steady_clock::time_point;
 
   virtual ~MonotonicClock() = default;
-  virtual TimePoint Now() const = 0;                          // Thread-safe.
+  virtual TimePoint Now() const = 0;                                    // Thread-safe.
   virtual void SleepFor(std::chrono::milliseconds duration) const = 0;  // Thread-safe.
 
   // std::chrono::steady_clock and std::this_thread::sleep_for. Lives forever.

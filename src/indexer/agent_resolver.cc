@@ -85,8 +85,8 @@ Result<std::optional<std::string>> AgentResolver::AgentNameOf(std::string_view s
   if (theirs.valid()) {
     hits_.fetch_add(1, std::memory_order_relaxed);
     if (deadline.bounded() && theirs.wait_for(deadline.Remaining()) != std::future_status::ready) {
-      return Fail(ErrorCode::kUnavailable, fmt::format("tags of {}: the deadline passed waiting for the lookup "
-                                                       "already in flight", arn));
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("tags of {}: the deadline passed while waiting for the lookup in flight", arn));
     }
     return theirs.get();
   }

@@ -147,11 +147,11 @@ TEST_F(IndexerFailureTest, AFailedBatchTellsItsKnownAppliedPrefix) {
   PartlyFailingStore store(/*applies=*/2);
   Indexer indexer(store, agents, clock_);
   std::vector<ParsedEvent> events = {
-      Event(kAgentMachine, "a", ExecutionStatus::kRunning),   // candidate 0: applied
-      SkippedEvent{"other-kind"},                             // nothing to apply
-      Event(kOtherMachine, "x", ExecutionStatus::kRunning),   // not an agent
-      Event(kAgentMachine, "a", ExecutionStatus::kRunning),   // candidate 1: applied, unchanged
-      Event(kAgentMachine, "b", ExecutionStatus::kRunning),   // candidate 2: not applied
+      Event(kAgentMachine, "a", ExecutionStatus::kRunning),  // candidate 0: applied
+      SkippedEvent{"other-kind"},                            // nothing to apply
+      Event(kOtherMachine, "x", ExecutionStatus::kRunning),  // not an agent
+      Event(kAgentMachine, "a", ExecutionStatus::kRunning),  // candidate 1: applied, unchanged
+      Event(kAgentMachine, "b", ExecutionStatus::kRunning),  // candidate 2: not applied
       Event(kAgentMachine, "c", ExecutionStatus::kRunning),
   };
   IngestCounts applied{.received = 99};

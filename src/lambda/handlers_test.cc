@@ -98,7 +98,8 @@ TEST_F(HandlersTest, IndexCountsAndErrorCodes) {
 TEST_F(HandlersTest, ListAnswersThePageAndRejectsBadArguments) {
   ASSERT_TRUE(IndexHandler(indexer_).Handle(kRunning, Deadline::Never()));
   ListHandler handler(store_, PageTokenCodec(std::string(32, 's')));
-  auto page = handler.Handle(R"({"fieldName":"listExecutionsFromIndex","arguments":{"agentName":"sm"}})", Deadline::Never());
+  auto page =
+      handler.Handle(R"({"fieldName":"listExecutionsFromIndex","arguments":{"agentName":"sm"}})", Deadline::Never());
   ASSERT_TRUE(page) << page.error().message;
   auto response = json::parse(*page).as_object();
   ASSERT_EQ(response.at("executions").as_array().size(), 1u);

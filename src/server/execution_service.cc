@@ -233,9 +233,10 @@ HttpResponse ExecutionService::PostEvents(const HttpRequest& request) {
   if (!counts) {
     Error error = counts.error();
     if (error.code == ErrorCode::kUnavailable && deadline.Expired()) {
-      error.message = fmt::format("the events were not all stored within the request's deadline ({} ms), so none "
-                                  "is acknowledged; retry (storing them again is harmless): {}",
-                                  options_.ingest_deadline.count(), error.message);
+      error.message = fmt::format(
+          "the events were not all stored within the request's deadline ({} ms), so none "
+          "is acknowledged; retry (storing them again is harmless): {}",
+          options_.ingest_deadline.count(), error.message);
     }
     return ErrorResponse(error);
   }

@@ -7,8 +7,8 @@
 
 #include <boost/json.hpp>
 
-#include "server/test_events.h"
 #include "core/json_render.h"
+#include "server/test_events.h"
 #include "support/fake_clock.h"
 #include "support/fake_monotonic_clock.h"
 #include "support/reference_store.h"

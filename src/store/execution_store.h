@@ -100,8 +100,8 @@ class ExecutionStore {
   // remote calls starts none once it has passed and makes none that outlives
   // it, and then fails with kUnavailable. A store of local writes may ignore
   // it (its writes end quickly or fail).
-  virtual Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates,
-                                                  const Deadline& deadline, KnownOutcomes* known) = 0;
+  virtual Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates, const Deadline& deadline,
+                                                  KnownOutcomes* known) = 0;
   // Apply with no deadline and no report of a partial failure.
   Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) {
     return Apply(candidates, Deadline::Never(), nullptr);

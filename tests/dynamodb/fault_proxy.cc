@@ -33,12 +33,13 @@ bool SendAll(int fd, std::string_view data) {
   return true;
 }
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char Lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return Lower(x) == Lower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
 // One HTTP message's head lines (after the start line) and body.
@@ -181,8 +182,8 @@ std::string Relay(const Message& answer) {
 }
 
 std::string Canned(int status, std::string_view reason, std::string_view type, std::string_view message) {
-  const std::string body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#" + std::string(type) +
-                           "\",\"message\":\"" + std::string(message) + "\"}";
+  const std::string body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#" + std::string(type) + "\",\"message\":\"" +
+                           std::string(message) + "\"}";
   return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
          "\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: fault-proxy\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -249,8 +250,10 @@ FaultProxy::Fault FaultProxy::Draw(const std::string& operation, const std::stri
   if (bodies_.insert(std::hash<std::string>{}(body)).second) ++stats_.distinct_bodies;
   const double x = std::uniform_real_distribution<double>(0, 1)(rng_);
   double edge = 0;
-  for (auto [rate, fault] : {std::pair{rates_.throttle, Fault::kThrottle}, {rates_.server_error, Fault::kServerError},
-                             {rates_.cut_before, Fault::kCutBefore}, {rates_.cut_after, Fault::kCutAfter},
+  for (auto [rate, fault] : {std::pair{rates_.throttle, Fault::kThrottle},
+                             {rates_.server_error, Fault::kServerError},
+                             {rates_.cut_before, Fault::kCutBefore},
+                             {rates_.cut_after, Fault::kCutAfter},
                              {rates_.delay, Fault::kDelay}}) {
     edge += rate;
     if (x < edge) return fault;
@@ -321,8 +324,9 @@ void FaultProxy::Serve(int fd) {
     switch (fault) {
       case Fault::kThrottle:
         count(&FaultProxyStats::throttled);
-        if (!SendAll(fd, Canned(400, "Bad Request", "ThrottlingException", "Rate of requests exceeds the allowed "
-                                                                           "throughput."))) {
+        if (!SendAll(fd, Canned(400, "Bad Request", "ThrottlingException",
+                                "Rate of requests exceeds the allowed "
+                                "throughput."))) {
           return;
         }
         continue;
@@ -330,9 +334,7 @@ void FaultProxy::Serve(int fd) {
         count(&FaultProxyStats::server_errors);
         if (!SendAll(fd, Canned(500, "Internal Server Error", "InternalServerError", "Internal server error"))) return;
         continue;
-      case Fault::kCutBefore:
-        count(&FaultProxyStats::cut_before);
-        return;
+      case Fault::kCutBefore: count(&FaultProxyStats::cut_before); return;
       case Fault::kDelay: {
         count(&FaultProxyStats::delayed);
         std::chrono::milliseconds by;
@@ -344,8 +346,7 @@ void FaultProxy::Serve(int fd) {
         break;
       }
       case Fault::kCutAfter:
-      case Fault::kNone:
-        break;
+      case Fault::kNone: break;
     }
     count(&FaultProxyStats::forwarded);
     std::optional<Message> answer = Forward(upstream_port_, *request, stop_);

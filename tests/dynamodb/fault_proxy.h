@@ -21,11 +21,11 @@
 namespace exidx::testing {
 
 struct FaultRates {
-  double throttle = 0;       // Answer 400 ThrottlingException, not forwarded.
-  double server_error = 0;   // Answer 500 InternalServerError, not forwarded.
-  double cut_before = 0;     // Close the connection, not forwarded.
-  double cut_after = 0;      // Forward (so it is applied), then close without answering.
-  double delay = 0;          // Wait `delay_by`, then forward and answer.
+  double throttle = 0;      // Answer 400 ThrottlingException, not forwarded.
+  double server_error = 0;  // Answer 500 InternalServerError, not forwarded.
+  double cut_before = 0;    // Close the connection, not forwarded.
+  double cut_after = 0;     // Forward (so it is applied), then close without answering.
+  double delay = 0;         // Wait `delay_by`, then forward and answer.
   std::chrono::milliseconds delay_by{0};
   // Operations faults apply to ("PutItem"); empty: every operation.
   std::set<std::string> operations;
@@ -79,12 +79,12 @@ class FaultProxy {
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::condition_variable changed_;
-  FaultRates rates_;         // Guarded by mu_.
-  std::mt19937_64 rng_;      // Guarded by mu_.
-  FaultProxyStats stats_;    // Guarded by mu_.
-  int in_flight_ = 0;        // Guarded by mu_.
-  std::set<std::size_t> bodies_;  // Guarded by mu_: hashes of the faulted operations' bodies.
-  std::vector<int> client_fds_;  // Guarded by mu_: shut down on stop.
+  FaultRates rates_;                  // Guarded by mu_.
+  std::mt19937_64 rng_;               // Guarded by mu_.
+  FaultProxyStats stats_;             // Guarded by mu_.
+  int in_flight_ = 0;                 // Guarded by mu_.
+  std::set<std::size_t> bodies_;      // Guarded by mu_: hashes of the faulted operations' bodies.
+  std::vector<int> client_fds_;       // Guarded by mu_: shut down on stop.
   std::vector<std::thread> workers_;  // The accept thread's, until it is joined.
   std::thread acceptor_;
 };

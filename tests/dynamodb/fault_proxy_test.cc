@@ -6,8 +6,8 @@
 // the records a brute-force reference derives from the same events; every 200
 // must have its events stored, and every request must be answered within its
 // deadline plus an allowance for scheduling on a loaded machine.
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -74,7 +74,8 @@ class FaultProxyTest : public ::testing::Test {
     if (!moto_.ok()) GTEST_SKIP() << "moto_server unavailable: " << moto_.error();
     direct_ = NewClient(moto_.Context());
     ASSERT_TRUE(DynamoDbStore::CreateTable(*direct_, std::string(kTable), TableLayout::kFull));
-    auto store = DynamoDbStore::Open(NewClient(moto_.Context()), DynamoDbStoreOptions{.table_name = std::string(kTable)});
+    auto store =
+        DynamoDbStore::Open(NewClient(moto_.Context()), DynamoDbStoreOptions{.table_name = std::string(kTable)});
     ASSERT_TRUE(store) << store.error().message;
     table_ = std::move(*store);
     proxy_ = std::make_unique<FaultProxy>(moto_.url(), 20261201);
@@ -104,10 +105,9 @@ class FaultProxyTest : public ::testing::Test {
 
   // A simulated stream (duplicates, reordering, redrives) and its tags.
   void Simulate(int executions) {
-    auto simulated = testing::RunProcess({kExidx, "simulate", "--executions", std::to_string(executions), "--seed",
-                                          "7", "--agents", "6", "--non-agents", "2", "--end", "2026-11-30",
-                                          "--output", dir_.File("events.ndjson"), "--tags-out",
-                                          dir_.File("tags.json")});
+    auto simulated = testing::RunProcess({kExidx, "simulate", "--executions", std::to_string(executions), "--seed", "7",
+                                          "--agents", "6", "--non-agents", "2", "--end", "2026-11-30", "--output",
+                                          dir_.File("events.ndjson"), "--tags-out", dir_.File("tags.json")});
     ASSERT_EQ(simulated.exit_status, 0) << simulated.err;
     events_ = Lines(testing::ReadFile(dir_.File("events.ndjson")));
     ASSERT_GT(events_.size(), static_cast<std::size_t>(executions));
@@ -178,10 +178,9 @@ class FaultProxyTest : public ::testing::Test {
 
   static void Report(const std::string& what, const testing::FaultProxyStats& s) {
     std::cout << what << ": requests " << s.requests << ", faultable " << s.faultable << " (distinct "
-              << s.distinct_bodies << ", resent " << s.faultable - s.distinct_bodies << "), forwarded "
-              << s.forwarded << "; injected: throttled " << s.throttled << ", 5xx " << s.server_errors
-              << ", cut before " << s.cut_before << ", cut after " << s.cut_after << ", delayed " << s.delayed
-              << std::endl;
+              << s.distinct_bodies << ", resent " << s.faultable - s.distinct_bodies << "), forwarded " << s.forwarded
+              << "; injected: throttled " << s.throttled << ", 5xx " << s.server_errors << ", cut before "
+              << s.cut_before << ", cut after " << s.cut_after << ", delayed " << s.delayed << std::endl;
   }
 
   MotoServer moto_;
@@ -209,19 +208,23 @@ FaultRates MixedFaults(milliseconds delay_by) {
 // The proxy holds PutItems until 16 are in flight, so a client that sends one
 // at a time shows a peak of 1.
 TEST_F(FaultProxyTest, ApplyKeepsABoundedNumberOfPutItemsInFlight) {
-  aws::MapEnvironment env{{"AWS_ENDPOINT_URL_DYNAMODB", proxy_->url()}, {"AWS_REGION", "us-east-1"},
-                          {"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing-secret"}};
-  auto store = DynamoDbStore::Open(aws::AwsContext::Default(env), DynamoDbStoreOptions{.table_name = std::string(kTable)});
+  aws::MapEnvironment env{{"AWS_ENDPOINT_URL_DYNAMODB", proxy_->url()},
+                          {"AWS_REGION", "us-east-1"},
+                          {"AWS_ACCESS_KEY_ID", "testing"},
+                          {"AWS_SECRET_ACCESS_KEY", "testing-secret"}};
+  auto store =
+      DynamoDbStore::Open(aws::AwsContext::Default(env), DynamoDbStoreOptions{.table_name = std::string(kTable)});
   ASSERT_TRUE(store) << store.error().message;
   std::vector<ExecutionRecord> records;
   for (int i = 0; i < 48; ++i) {
-    records.push_back(ExecutionRecord{.execution_arn = "arn:aws:states:us-east-1:1:execution:sm:run-" + std::to_string(i),
-                                      .agent_name = "sm",
-                                      .state_machine_arn = "arn:aws:states:us-east-1:1:stateMachine:sm",
-                                      .execution_name = "run-" + std::to_string(i),
-                                      .status = ExecutionStatus::kRunning,
-                                      .start_date = 1'759'000'000'000 + i,
-                                      .indexed_at = 1'759'000'000'000});
+    records.push_back(
+        ExecutionRecord{.execution_arn = "arn:aws:states:us-east-1:1:execution:sm:run-" + std::to_string(i),
+                        .agent_name = "sm",
+                        .state_machine_arn = "arn:aws:states:us-east-1:1:stateMachine:sm",
+                        .execution_name = "run-" + std::to_string(i),
+                        .status = ExecutionStatus::kRunning,
+                        .start_date = 1'759'000'000'000 + i,
+                        .indexed_at = 1'759'000'000'000});
   }
   records.push_back(records[3]);  // A duplicate: one PutItem for its execution.
   proxy_->SetFaults(FaultRates{.operations = {"PutItem"}, .gate = 16});
@@ -240,13 +243,23 @@ TEST_F(FaultProxyTest, ApplyKeepsABoundedNumberOfPutItemsInFlight) {
 TEST_F(FaultProxyTest, CliIngestReportsWhatItAppliedAndResumesWithSkip) {
   ASSERT_NO_FATAL_FAILURE(Simulate(150));
   // Heavy enough that some PutItem outlasts its four attempts in every run.
-  proxy_->SetFaults(FaultRates{.throttle = 0.25, .server_error = 0.1, .cut_before = 0.05, .cut_after = 0.1,
-                               .delay = 0.05, .delay_by = milliseconds(50), .operations = {"PutItem"}});
+  proxy_->SetFaults(FaultRates{.throttle = 0.25,
+                               .server_error = 0.1,
+                               .cut_before = 0.05,
+                               .cut_after = 0.1,
+                               .delay = 0.05,
+                               .delay_by = milliseconds(50),
+                               .operations = {"PutItem"}});
   const std::regex resume("--skip ([0-9]+)");
   std::size_t skip = 0, runs = 0, failures = 0, received = 0;
   for (; runs < 200; ++runs) {
-    std::vector<std::string> args = {kExidx, "ingest", dir_.File("events.ndjson"), "--store",
-                                     "dynamodb://" + std::string(kTable), "--tags-file", dir_.File("tags.json")};
+    std::vector<std::string> args = {kExidx,
+                                     "ingest",
+                                     dir_.File("events.ndjson"),
+                                     "--store",
+                                     "dynamodb://" + std::string(kTable),
+                                     "--tags-file",
+                                     dir_.File("tags.json")};
     if (skip > 0) args.insert(args.end(), {"--skip", std::to_string(skip)});
     auto run = testing::RunProcess(args);
     boost::system::error_code ec;
@@ -284,8 +297,7 @@ TEST_F(FaultProxyTest, ServeAcknowledgesOnlyStoredEventsWithinItsDeadline) {
   constexpr milliseconds kDeadline{1500};
   setenv("EXIDX_REQUEST_DEADLINE_MS", std::to_string(kDeadline.count()).c_str(), 1);
   testing::ServerProcess server(kExidx,
-                                {"--store", "dynamodb://" + std::string(kTable), "--tags-file",
-                                 dir_.File("tags.json")},
+                                {"--store", "dynamodb://" + std::string(kTable), "--tags-file", dir_.File("tags.json")},
                                 dir_.File("serve.log"));
   ASSERT_TRUE(server.started()) << server.Log();
   // Delays longer than the deadline: the request must give up, not wait.
@@ -297,8 +309,8 @@ TEST_F(FaultProxyTest, ServeAcknowledgesOnlyStoredEventsWithinItsDeadline) {
     for (int attempt = 0;; ++attempt) {
       ASSERT_LT(attempt, 50) << "events " << from << "..: never acknowledged";
       const auto started = std::chrono::steady_clock::now();
-      auto reply = testing::HttpCall(server.port(), "POST", "/v1/events",
-                                     {{"Content-Type", "application/x-ndjson"}}, body);
+      auto reply =
+          testing::HttpCall(server.port(), "POST", "/v1/events", {{"Content-Type", "application/x-ndjson"}}, body);
       const milliseconds took = Since(started);
       ++requests;
       slowest = std::max(slowest, took);
@@ -364,7 +376,8 @@ TEST_F(FaultProxyTest, LambdaIndexHandlerStopsAtTheInvocationDeadline) {
   EXPECT_NE(first[0].body.find("Unavailable"), std::string::npos) << first[0].body;
   proxy_->SetFaults({});
   const auto started = std::chrono::steady_clock::now();
-  runtime.Enqueue(lambda::testing::QueuedInvocation{.payload = events_[1], .deadline = SystemClock().NowMillis() + 30'000});
+  runtime.Enqueue(
+      lambda::testing::QueuedInvocation{.payload = events_[1], .deadline = SystemClock().NowMillis() + 30'000});
   auto both = runtime.WaitForResults(2, std::chrono::seconds(30));
   const milliseconds took = Since(started);
   ASSERT_EQ(both.size(), 2u) << function.Log();

@@ -35,7 +35,7 @@ class SleepyHandler final : public InvocationHandler {
   }
   std::string last_trace_;
   std::atomic<int> finished_{0};
-  std::atomic<bool> deadline_bounded_{false};           // Of the last invocation.
+  std::atomic<bool> deadline_bounded_{false};               // Of the last invocation.
   std::atomic<std::chrono::milliseconds> deadline_left_{};  // At its start.
 };
 
@@ -77,8 +77,8 @@ TEST(RuntimeLoopTest, TheHandlerIsGivenTheInvocationDeadlineLessTheMargin) {
   SleepyHandler handler;
   runtime.Enqueue(QueuedInvocation{.payload = "0", .deadline = NowMillis() + 5000});
   SystemClock clock;
-  auto status = RunRuntimeLoop(client, handler, clock,
-                               {.deadline_margin = std::chrono::milliseconds(300), .max_invocations = 1});
+  auto status =
+      RunRuntimeLoop(client, handler, clock, {.deadline_margin = std::chrono::milliseconds(300), .max_invocations = 1});
   ASSERT_TRUE(status) << status.error().message;
   ASSERT_EQ(runtime.WaitForResults(1).size(), 1u);
   EXPECT_TRUE(handler.deadline_bounded_.load());

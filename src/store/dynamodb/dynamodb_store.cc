@@ -371,7 +371,7 @@ DynamoDbStoreStats DynamoDbStore::Stats() const {
 }
 
 Status DynamoDbStore::PutLatest(std::span<const ExecutionRecord> candidates, const std::vector<std::size_t>& positions,
-                               const Deadline& deadline, std::vector<ApplyOutcome>& outcomes) {
+                                const Deadline& deadline, std::vector<ApplyOutcome>& outcomes) {
   // Only the first candidate of the greatest version can change the table;
   // the others' outcomes follow from the version stored before.
   std::vector<std::string> versions;
