@@ -138,8 +138,13 @@ int RunServe(const ServeOptions& options) {
   SystemClock clock;
   auto agents = options.demo ? DemoAgentSetup(options.agents, clock) : BuildAgentSetup(options.agents, clock);
   if (!agents) return ReportError(agents.error());
-  auto store = OpenStore(options.store);
+  StoreOptions store_options = options.store;
+  store_options.diagnostics = [](std::string_view line) { LogLine(LogLevel::kWarn, "rocksdb").Str("detail", line); };
+  auto store = OpenStore(store_options);
   if (!store) return ReportError(store.error());
+  if (auto writes = (*store)->WriteHealth(); !writes) {
+    LogLine(LogLevel::kWarn, "the store does not take writes").Str("reason", writes.error().message);
+  }
   Indexer indexer(**store, *agents->resolver, clock);
   server::ChangeHub hub;
   server::ServerMetrics metrics;

@@ -300,7 +300,10 @@ HttpResponse ExecutionService::Stats(const HttpRequest& request) {
       *answer, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
 }
 
-HttpResponse ExecutionService::ListAgents(const HttpRequest&) {
+HttpResponse ExecutionService::ListAgents(const HttpRequest& request) {
+  auto params = ParseQueryString(request.query);
+  if (!params) return ErrorResponse(params.error());
+  if (auto none = QueryArgumentsOf(*params, {}); !none) return ErrorResponse(none.error());  // Takes no parameter.
   auto agents = store_.ListAgents();
   if (!agents) return ErrorResponse(agents.error());
   boost::json::array list;
@@ -312,6 +315,9 @@ HttpResponse ExecutionService::ListAgents(const HttpRequest&) {
 
 HttpResponse ExecutionService::Ready(const HttpRequest&) {
   if (auto probe = store_.Get("arn:exidx:readiness-probe"); !probe) return ErrorResponse(probe.error());
+  // Ready means ready for EventBridge's events too: a server whose writes
+  // fail (a full disk) says so, while its queries go on answering.
+  if (auto writes = store_.WriteHealth(); !writes) return ErrorResponse(writes.error());
   return JsonResponse(R"({"status":"ready"})");
 }
 

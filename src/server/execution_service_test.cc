@@ -308,7 +308,7 @@ TEST_F(ExecutionServiceTest, UnknownParametersAreInvalidOnEveryRoute) {
   SetUpService(nullptr);
   for (const char* target : {"/v1/executions?executionName=x", "/v1/executions?agent=sql-agent",
                              "/v1/executions/stream?agent=sql-agent", "/v1/executions/stats?agent=sql-agent",
-                             "/v1/executions/stream?bucket=day"}) {
+                             "/v1/executions/stream?bucket=day", "/v1/agents?agentName=a"}) {
     auto response = Call("GET", target);
     EXPECT_EQ(response.status, 400) << target;
     EXPECT_EQ(ErrorCodeOf(response), "InvalidParameter") << target;

@@ -64,7 +64,9 @@ Result<QueryArguments> QueryArgumentsOf(const QueryParams& params, std::span<con
   for (const auto& [name, value] : params) {
     if (std::find(accepted.begin(), accepted.end(), name) == accepted.end()) {
       return Fail(ErrorCode::kInvalidParameter,
-                  fmt::format("unknown parameter {}; expected {}", Quoted(name), fmt::join(accepted, ", ")));
+                  accepted.empty()
+                      ? fmt::format("unknown parameter {}; this route takes none", Quoted(name))
+                      : fmt::format("unknown parameter {}; expected {}", Quoted(name), fmt::join(accepted, ", ")));
     }
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
       return Fail(ErrorCode::kInvalidParameter, fmt::format("{}: given more than once", name));
