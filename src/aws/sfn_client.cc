@@ -61,8 +61,7 @@ Result<std::optional<EpochMillis>> TimestampField(std::string_view operation, co
     return BadField(operation, object, key, "expected epoch seconds, got " + Quoted(json::serialize(*value)));
   }
   if (!millis) {
-    return BadField(operation, object, key,
-                    "out of range (years 0000 to 9999): " + Quoted(json::serialize(*value)));
+    return BadField(operation, object, key, "out of range (years 0000 to 9999): " + Quoted(json::serialize(*value)));
   }
   return millis;
 }

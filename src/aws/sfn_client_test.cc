@@ -31,9 +31,9 @@ class SfnAnswersTest : public ::testing::Test {
         env_, std::make_unique<CannedHttpClient>(&answer_),
         std::make_unique<StaticCredentialsProvider>(AwsCredentials{.access_key_id = "AKID", .secret_access_key = "s"}),
         clock_);
-    client_ = std::make_unique<StepFunctionsClient>(std::make_unique<JsonClient>(
-        context, AwsService::kStepFunctions, "AWSStepFunctions", "us-east-1", "http://127.0.0.1:1",
-        JsonClientOptions{.max_attempts = 1}));
+    client_ = std::make_unique<StepFunctionsClient>(
+        std::make_unique<JsonClient>(context, AwsService::kStepFunctions, "AWSStepFunctions", "us-east-1",
+                                     "http://127.0.0.1:1", JsonClientOptions{.max_attempts = 1}));
   }
 
   Result<ListPage<ExecutionSummary>> List(std::string answer) {
@@ -86,8 +86,9 @@ TEST_F(SfnAnswersTest, RejectsTimestampsOutsideTheRange) {
                                 "9223372036854775807", "-9223372036854775808", "18446744073709551615"}) {
     for (const std::string field : {"startDate", "stopDate"}) {
       const std::string execution =
-          field == "startDate" ? R"({"executionArn":"arn:e","status":"RUNNING","startDate":)" + bad + "}"
-                               : R"({"executionArn":"arn:e","status":"SUCCEEDED","startDate":0,"stopDate":)" + bad + "}";
+          field == "startDate"
+              ? R"({"executionArn":"arn:e","status":"RUNNING","startDate":)" + bad + "}"
+              : R"({"executionArn":"arn:e","status":"SUCCEEDED","startDate":0,"stopDate":)" + bad + "}";
       auto page = List(R"({"executions":[)" + execution + "]}");
       ASSERT_FALSE(page) << field << " = " << bad;
       EXPECT_EQ(page.error().code, ErrorCode::kInternal);
