@@ -85,7 +85,8 @@ void CheckRejection(const Error& error) {
   }
   FUZZ_CHECK(error.code == ErrorCode::kInvalidParameter);
   bool named = false;
-  for (std::string_view name : {"agentName", "status", "startDateFrom", "startDateTo", "maxResults", "order"}) {
+  for (std::string_view name :
+       {"agentName", "status", "startDateFrom", "startDateTo", "maxResults", "nextToken", "order"}) {
     named |= error.message.starts_with(std::string(name) + ": ");
   }
   FUZZ_CHECK(named);
