@@ -104,10 +104,13 @@ for target in "${targets[@]}"; do
   end=$(date +%s.%N)
   seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
   inputs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  # A run that failed prints no final stats: its last progress line is the best count.
+  [ -n "$inputs" ] || inputs=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
   corpus_size=$(find "$corpus" -type f | wc -l)
   if [ "$status" -ne 0 ]; then
     failed+=("$target")
-    grep -E "ERROR|property violated|runtime error|Test unit written|^#|SUMMARY" "$log" | tail -n 40 >&2 || true
+    # What failed and where its input went, without the progress lines.
+    grep -v -E '^#[0-9]+' "$log" | tail -n 40 >&2 || true
     summary+=("$(printf '%-16s %10s inputs %8s s  corpus %5s  FAILED (exit %s)' "$target" "${inputs:-?}" "$seconds" \
       "$corpus_size" "$status")")
   else
