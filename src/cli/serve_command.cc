@@ -30,6 +30,7 @@ struct ServeOptions {
   AgentOptions agents;
   std::string listen = "127.0.0.1:8080";
   std::vector<std::string> read_keys, ingest_keys;
+  bool open_reads = false, open_ingest = false;
   bool insecure = false;
   bool demo = false;
   double demo_rate = 2;
@@ -68,22 +69,61 @@ Result<AgentSetup> DemoAgentSetup(const AgentOptions& options, const Clock& cloc
   return setup;
 }
 
+struct ServeKeys {
+  std::vector<std::string> read, ingest;
+};
+
+// The keys of both kinds, and whether leaving a kind open is allowed: with no
+// keys at all (a local server, as the demo runs) both kinds are open; a kind
+// left without keys while the other has some is open only when its --open-*
+// flag says so, since that is more often a mistake than a wish; off loopback
+// an open kind also needs --insecure.
+Result<ServeKeys> ResolveKeys(const ServeOptions& options, bool loopback) {
+  auto read = server::ParseKeyList("--read-key", options.read_keys);
+  if (!read) return std::unexpected(read.error());
+  auto ingest = server::ParseKeyList("--ingest-key", options.ingest_keys);
+  if (!ingest) return std::unexpected(ingest.error());
+  if (!read->empty() && options.open_reads) {
+    return Fail(ErrorCode::kInvalidParameter, "--open-reads: reads have keys (--read-key); give one or the other");
+  }
+  if (!ingest->empty() && options.open_ingest) {
+    return Fail(ErrorCode::kInvalidParameter,
+                "--open-ingest: ingestion has keys (--ingest-key); give one or the other");
+  }
+  if (read->empty() && !ingest->empty() && !options.open_reads) {
+    return Fail(ErrorCode::kInvalidParameter,
+                "ingest keys but no read key: anyone who can reach the server could read the index; give "
+                "--read-key (or EXIDX_READ_KEYS), or --open-reads if reads are meant to be open");
+  }
+  if (ingest->empty() && !read->empty() && !options.open_ingest) {
+    return Fail(ErrorCode::kInvalidParameter,
+                "read keys but no ingest key: anyone who can reach the server could write to the index; give "
+                "--ingest-key (or EXIDX_INGEST_KEYS), or --open-ingest if ingestion is meant to be open");
+  }
+  if (!loopback && !options.insecure && (read->empty() || ingest->empty())) {
+    return Fail(ErrorCode::kInvalidParameter,
+                fmt::format("refusing to listen on {} without {}: anyone who can reach it could {}; give "
+                            "--read-key and --ingest-key (or EXIDX_READ_KEYS / EXIDX_INGEST_KEYS), or "
+                            "--insecure if that is really meant",
+                            options.listen, read->empty() ? "read keys" : "ingest keys",
+                            read->empty() ? "read the index" : "write to the index"));
+  }
+  for (const auto& [open, what] : {std::pair(read->empty(), "reads"), std::pair(ingest->empty(), "ingestion")}) {
+    if (open) LogLine(LogLevel::kWarn, "no keys: open to anyone who can reach the server").Str("routes", what);
+  }
+  return ServeKeys{std::move(*read), std::move(*ingest)};
+}
+
 int RunServe(const ServeOptions& options) {
   server::InitJsonLog();
   auto address = server::ParseListenAddress(options.listen);
   if (!address) return ReportError(address.error());
   auto loopback = server::IsLoopbackHost(address->first);
   if (!loopback) return ReportError(loopback.error());
-  const auto read_keys = server::SplitKeyList(options.read_keys);
-  const auto ingest_keys = server::SplitKeyList(options.ingest_keys);
-  if (!*loopback && !options.insecure && (read_keys.empty() || ingest_keys.empty())) {
-    return ReportError({ErrorCode::kInvalidParameter,
-                        fmt::format("refusing to listen on {} without {}: anyone who can reach it could {}; give "
-                                    "--read-key and --ingest-key (or EXIDX_READ_KEYS / EXIDX_INGEST_KEYS), or "
-                                    "--insecure if that is really meant",
-                                    options.listen, read_keys.empty() ? "read keys" : "ingest keys",
-                                    read_keys.empty() ? "read the index" : "write to the index")});
-  }
+  auto keys = ResolveKeys(options, *loopback);
+  if (!keys) return ReportError(keys.error());
+  const std::vector<std::string>& read_keys = keys->read;
+  const std::vector<std::string>& ingest_keys = keys->ingest;
 
   // SIGTERM and SIGINT are taken by sigwait below: block them before any
   // thread starts, so that every thread inherits the mask.
@@ -97,8 +137,13 @@ int RunServe(const ServeOptions& options) {
   SystemClock clock;
   auto agents = options.demo ? DemoAgentSetup(options.agents, clock) : BuildAgentSetup(options.agents, clock);
   if (!agents) return ReportError(agents.error());
-  auto store = OpenStore(options.store);
+  StoreOptions store_options = options.store;
+  store_options.diagnostics = [](std::string_view line) { LogLine(LogLevel::kWarn, "rocksdb").Str("detail", line); };
+  auto store = OpenStore(store_options);
   if (!store) return ReportError(store.error());
+  if (auto writes = (*store)->WriteHealth(); !writes) {
+    LogLine(LogLevel::kWarn, "the store does not take writes").Str("reason", writes.error().message);
+  }
   Indexer indexer(**store, *agents->resolver, clock);
   server::ChangeHub hub;
   server::ServerMetrics metrics;
@@ -170,15 +215,23 @@ void AddServeCommand(CLI::App& app, int& exit_status) {
   command
       ->add_option("--read-key", options->read_keys,
                    "API key for the read routes and /metrics (repeatable, or a comma-separated list); sent as "
-                   "'Authorization: Bearer KEY' or 'x-api-key: KEY'. No read keys: reads are open")
-      ->delimiter(',')
+                   "'Authorization: Bearer KEY' or 'x-api-key: KEY'. An empty key or one beginning with '-' is refused")
+      ->allow_extra_args(false)  // One value per --read-key: never the next option's name.
       ->envname("EXIDX_READ_KEYS");
   command
       ->add_option("--ingest-key", options->ingest_keys,
-                   "API key for POST /v1/events (repeatable, or a comma-separated list). No ingest keys: "
-                   "ingestion is open")
-      ->delimiter(',')
+                   "API key for POST /v1/events (repeatable, or a comma-separated list). With no keys of either "
+                   "kind, both are open (loopback only, unless --insecure)")
+      ->allow_extra_args(false)
       ->envname("EXIDX_INGEST_KEYS");
+  command->add_flag("--open-reads", options->open_reads,
+                    "Leave the read routes open while ingestion has keys (without it, that is refused as a "
+                    "likely mistake)")
+      ->envname("EXIDX_OPEN_READS");
+  command->add_flag("--open-ingest", options->open_ingest,
+                    "Leave POST /v1/events open while reads have keys (without it, that is refused as a likely "
+                    "mistake)")
+      ->envname("EXIDX_OPEN_INGEST");
   command->add_flag("--insecure", options->insecure,
                     "Allow listening on a non-loopback address without read and ingest keys")
       ->envname("EXIDX_INSECURE");

@@ -56,6 +56,8 @@ Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
   auto store = RocksDbStore::Open(RocksDbStoreOptions{
       .path = options.store,
       .durability = options.relaxed_durability ? Durability::kRelaxed : Durability::kSync,
+      .diagnostics = options.diagnostics,
+      .read_only_when_full = true,
   });
   if (!store) return std::unexpected(store.error());
   return std::unique_ptr<ExecutionStore>(std::move(*store));

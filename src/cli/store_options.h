@@ -9,19 +9,24 @@
 
 #include "core/error.h"
 #include "store/execution_store.h"
+#include "store/rocksdb/info_log.h"
 
 namespace exidx::cli {
 
 struct StoreOptions {
   std::string store = "./exidx-data";  // A directory, or dynamodb://TABLE.
   bool relaxed_durability = false;
+  // The embedded store's RocksDB warnings and errors; empty: standard error.
+  DiagnosticsSink diagnostics;
 };
 
 // `with_durability`: the command writes, so --relaxed-durability applies.
 void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durability);
 
 // Opens the store named by --store. kInvalidParameter for a store URL of an
-// unknown kind; otherwise the store's own errors.
+// unknown kind; otherwise the store's own errors. An embedded store on a disk
+// too full to open it for writing opens read-only: queries answer, and
+// writes fail kUnavailable saying so (RocksDbStore::WriteHealth).
 Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options);
 
 }  // namespace exidx::cli

@@ -36,8 +36,10 @@ using Result = std::expected<T, Error>;
 // A Result that carries no value: success or an Error.
 using Status = Result<void>;
 
-// Input quoted for an error message: in single quotes, cut to 100 bytes, so
-// that a huge or hostile value cannot flood a message or a log line.
+// Input quoted for an error message: in single quotes, cut to at most 100
+// bytes of input at a character boundary, so that a huge or hostile value
+// cannot flood a message or a log line. A byte that is not part of
+// well-formed UTF-8 is written as \xHH, so the result is always valid UTF-8.
 std::string Quoted(std::string_view input);
 
 inline std::unexpected<Error> Fail(ErrorCode code, std::string message) {

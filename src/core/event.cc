@@ -1,5 +1,8 @@
 #include "core/event.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -57,6 +60,28 @@ class DetailReader {
     return std::string(v->as_string());
   }
 
+  // A string within Step Functions' own bounds: `max_bytes`, or
+  // `max_characters` code points (the text is UTF-8, as JSON is).
+  Result<std::string> BoundedString(std::string_view key, std::size_t max_bytes, std::size_t max_characters) const {
+    auto text = RequiredString(key);
+    if (!text) return text;
+    return CheckBounds(key, std::move(*text), max_bytes, max_characters);
+  }
+
+  Result<std::string> CheckBounds(std::string_view key, std::string text, std::size_t max_bytes,
+                                  std::size_t max_characters) const {
+    if (text.size() > max_bytes) {
+      return fail_(Field(key), fmt::format("{} bytes, more than Step Functions allows ({})", text.size(), max_bytes));
+    }
+    const auto characters = static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    if (characters > max_characters) {
+      return fail_(Field(key),
+                   fmt::format("{} characters, more than Step Functions allows ({})", characters, max_characters));
+    }
+    return text;
+  }
+
   Result<std::optional<std::string>> OptionalString(std::string_view key) const {
     const json::value* v = detail_.if_contains(key);
     if (v == nullptr || v->is_null()) return std::nullopt;
@@ -101,13 +126,14 @@ Result<StatusChangeEvent> ReadDetail(const json::object& detail, std::string eve
   StatusChangeEvent event;
   event.event_id = std::move(event_id);
 
-  auto execution_arn = in.RequiredString("executionArn");
+  constexpr std::size_t kAny = std::numeric_limits<std::size_t>::max();
+  auto execution_arn = in.BoundedString("executionArn", kMaxArnBytes, kAny);
   if (!execution_arn) return std::unexpected(execution_arn.error());
   event.execution_arn = std::move(*execution_arn);
-  auto state_machine_arn = in.RequiredString("stateMachineArn");
+  auto state_machine_arn = in.BoundedString("stateMachineArn", kMaxArnBytes, kAny);
   if (!state_machine_arn) return std::unexpected(state_machine_arn.error());
   event.state_machine_arn = std::move(*state_machine_arn);
-  auto name = in.RequiredString("name");
+  auto name = in.BoundedString("name", kAny, kMaxNameCharacters);
   if (!name) return std::unexpected(name.error());
   event.execution_name = std::move(*name);
 
@@ -144,7 +170,11 @@ Result<StatusChangeEvent> ReadDetail(const json::object& detail, std::string eve
 
   auto error = in.OptionalString("error");
   if (!error) return std::unexpected(error.error());
-  event.error = std::move(*error);
+  if (*error) {
+    auto bounded = in.CheckBounds("error", std::move(**error), kAny, kMaxErrorCharacters);
+    if (!bounded) return std::unexpected(bounded.error());
+    event.error = std::move(*bounded);
+  }
   auto cause = in.OptionalString("cause");
   if (!cause) return std::unexpected(cause.error());
   if (*cause) event.cause = CutUtf8(std::move(**cause), kMaxCauseBytes);

@@ -4,6 +4,11 @@
 
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/record.h"
 
 namespace exidx {
 namespace {
@@ -121,24 +126,22 @@ TEST(ParseEvent, EachRequiredFieldAndTypeIsChecked) {
        "detail.error"},
       {R"({"executionArn":"","stateMachineArn":"s","name":"e","status":"RUNNING","startDate":1})",
        "detail.executionArn"},
-      {R"({"executionArn":"a","stateMachineArn":"s","name":"e","status":"running","startDate":1})",
-       "detail.status"},
+      {R"({"executionArn":"a","stateMachineArn":"s","name":"e","status":"running","startDate":1})", "detail.status"},
       {R"("not an object")", "detail"},
   };
   for (const auto& c : cases) {
     auto event = ParseEvent(Envelope(c.detail, "x1"), 4);
     ASSERT_FALSE(event) << c.detail;
     EXPECT_EQ(event.error().code, ErrorCode::kInvalidEvent);
-    EXPECT_EQ(event.error().message.rfind("event 4 (id 'x1'): " + c.field + ":", 0), 0u)
-        << event.error().message;
+    EXPECT_EQ(event.error().message.rfind("event 4 (id 'x1'): " + c.field + ":", 0), 0u) << event.error().message;
   }
 }
 
 TEST(ParseEvent, EnvelopeProblems) {
   EXPECT_FALSE(ParseEvent("[]", 1));
   EXPECT_FALSE(ParseEvent(R"({"source":"aws.states"})", 1));
-  auto missing_detail = ParseEvent(
-      R"({"id":"q","source":"aws.states","detail-type":"Step Functions Execution Status Change"})", 1);
+  auto missing_detail =
+      ParseEvent(R"({"id":"q","source":"aws.states","detail-type":"Step Functions Execution Status Change"})", 1);
   ASSERT_FALSE(missing_detail);
   EXPECT_NE(missing_detail.error().message.find("detail: required"), std::string::npos);
 }
@@ -170,6 +173,44 @@ TEST(ParseEvent, CauseIsCutTo4KiBOnACharacterBoundary) {
   const std::string& kept = *std::get<StatusChangeEvent>(*event).cause;
   EXPECT_EQ(kept.size(), 4095u);
   EXPECT_EQ(kept, cause.substr(0, 4095));
+}
+
+std::string DetailWith(std::string_view arn, std::string_view machine_arn, std::string_view name) {
+  return Envelope(R"({"executionArn":")" + std::string(arn) + R"(","stateMachineArn":")" + std::string(machine_arn) +
+                  R"(","name":")" + std::string(name) + R"(","status":"RUNNING","startDate":1759140000123})");
+}
+
+std::string Repeat(std::string_view piece, std::size_t times) {
+  std::string out;
+  for (std::size_t i = 0; i < times; ++i) out += piece;
+  return out;
+}
+
+// Step Functions' own bounds: a 3.5 KB executionArn once got a nextToken over
+// the token limit, which the server then refused.
+TEST(ParseEvent, ArnsNamesAndErrorsWithinStepFunctionsBounds) {
+  const std::string machine = "arn:aws:states:us-west-2:1:stateMachine:m";
+  const std::string prefix = machine + ":";
+  const std::string longest_arn = prefix + std::string(kMaxArnBytes - prefix.size(), 'e');
+  EXPECT_TRUE(ParseEvent(DetailWith(longest_arn, machine, "e"), 1));
+  EXPECT_TRUE(ParseEvent(DetailWith("arn:x:execution:m:e", machine, Repeat("\xc3\xa9", 80)), 1));
+  EXPECT_TRUE(ParseEvent(WithField(R"("error":")" + Repeat("\xc3\xa9", 256) + "\""), 1));
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {DetailWith(longest_arn + "e", machine, "e"),
+       "event 1 (id 'e-1'): detail.executionArn: 2001 bytes, more than "
+       "Step Functions allows (2000)"},
+      {DetailWith("arn:x:execution:m:e", machine + std::string(3500, 'm'), "e"), "detail.stateMachineArn: 3541 bytes"},
+      {DetailWith("arn:x:execution:m:e", machine, std::string(81, 'n')),
+       "detail.name: 81 characters, more than Step Functions allows (80)"},
+      {WithField(R"("error":")" + std::string(257, 'E') + "\""), "detail.error: 257 characters"},
+  };
+  for (const auto& [event, message] : cases) {
+    auto parsed = ParseEvent(event, 1);
+    ASSERT_FALSE(parsed) << message;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidEvent);
+    EXPECT_NE(parsed.error().message.find(message), std::string::npos) << parsed.error().message;
+  }
 }
 
 }  // namespace

@@ -79,14 +79,18 @@ std::string RenderListResponse(const ExecutionPage& page, std::int64_t fetch_mil
 }
 
 std::string RenderErrorBody(const Error& error) {
+  return RenderErrorBody(ErrorCodeName(error.code), error.message);
+}
+
+std::string RenderErrorBody(std::string_view code, std::string_view message) {
   JsonWriter w;
   w.BeginObject();
   w.Key("error");
   w.BeginObject();
   w.Key("code");
-  w.String(ErrorCodeName(error.code));
+  w.String(code);
   w.Key("message");
-  w.String(error.message);
+  w.String(message);
   w.EndObject();
   w.EndObject();
   return w.Take();

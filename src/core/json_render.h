@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/query.h"
@@ -22,5 +23,7 @@ std::string RenderListResponse(const ExecutionPage& page, std::int64_t fetch_mil
 
 // {"error": {"code": "InvalidParameter", "message": "..."}}
 std::string RenderErrorBody(const Error& error);
+// The same shape with a code that is not one of the contract's ("NotFound").
+std::string RenderErrorBody(std::string_view code, std::string_view message);
 
 }  // namespace exidx

@@ -2,12 +2,19 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.h"
+
 namespace exidx {
 namespace {
 
+// JSON text must be UTF-8 (RFC 8259 section 8.1), whatever the input: a byte
+// that is not part of well-formed UTF-8 becomes U+FFFD, as a decoder would
+// show it. Records hold only valid text (events are parsed as JSON), so the
+// replacement matters for error messages and logs that quote raw input.
 void AppendQuoted(std::string& out, std::string_view text) {
   out.push_back('"');
-  for (char c : text) {
+  for (std::size_t pos = 0; pos < text.size(); ++pos) {
+    const char c = text[pos];
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -16,12 +23,19 @@ void AppendQuoted(std::string& out, std::string_view text) {
       case '\t': out += "\\t"; break;
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
+      default: {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20) {
+          out += fmt::format("\\u{:04x}", byte);
+        } else if (byte < 0x80) {
           out.push_back(c);
+        } else if (const std::size_t length = Utf8SequenceLength(text, pos); length == 0) {
+          out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+        } else {
+          out.append(text.substr(pos, length));
+          pos += length - 1;
         }
+      }
     }
   }
   out.push_back('"');

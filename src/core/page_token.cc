@@ -10,6 +10,7 @@
 
 #include "core/base64url.h"
 #include "core/byte_order.h"
+#include "core/record.h"
 
 namespace exidx {
 namespace {
@@ -20,6 +21,9 @@ namespace {
 constexpr char kTokenVersion = 1;
 constexpr std::size_t kMacBytes = 16;
 constexpr std::size_t kMaxTokenBytes = 4096;
+// Every token issued must be one Decode accepts: ingestion bounds the
+// executionArn a cursor carries to kMaxArnBytes (base64url: 4 chars per 3 bytes).
+static_assert((1 + 8 + kMaxArnBytes + kMacBytes + 2) / 3 * 4 <= kMaxTokenBytes);
 
 std::string Binding(const ExecutionFilter& filter, SortOrder order) {
   // Length-prefixed fields: no two different filters share an encoding.
@@ -47,8 +51,7 @@ PageTokenCodec::PageTokenCodec(std::string secret) : secret_(std::move(secret)) 
   assert(secret_.size() >= 16);
 }
 
-std::string PageTokenCodec::Mac(const ExecutionFilter& filter, SortOrder order,
-                                std::string_view payload) const {
+std::string PageTokenCodec::Mac(const ExecutionFilter& filter, SortOrder order, std::string_view payload) const {
   std::string message = Binding(filter, order);
   message.append(payload);
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -58,8 +61,7 @@ std::string PageTokenCodec::Mac(const ExecutionFilter& filter, SortOrder order,
   return std::string(reinterpret_cast<const char*>(digest), kMacBytes);
 }
 
-std::string PageTokenCodec::Encode(const ExecutionFilter& filter, SortOrder order,
-                                   const Cursor& last) const {
+std::string PageTokenCodec::Encode(const ExecutionFilter& filter, SortOrder order, const Cursor& last) const {
   std::string payload(1, kTokenVersion);
   AppendBigEndian64(payload, static_cast<std::uint64_t>(last.start_date));
   payload.append(last.execution_arn);
@@ -67,8 +69,7 @@ std::string PageTokenCodec::Encode(const ExecutionFilter& filter, SortOrder orde
   return Base64UrlEncode(payload);
 }
 
-Result<Cursor> PageTokenCodec::Decode(std::string_view token, const ExecutionFilter& filter,
-                                      SortOrder order) const {
+Result<Cursor> PageTokenCodec::Decode(std::string_view token, const ExecutionFilter& filter, SortOrder order) const {
   if (token.size() > kMaxTokenBytes) return InvalidToken();
   auto raw = Base64UrlDecode(token);
   if (!raw || raw->size() < 1 + 8 + kMacBytes || (*raw)[0] != kTokenVersion) return InvalidToken();

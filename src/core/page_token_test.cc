@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "core/base64url.h"
+#include "core/record.h"
+
+#include <limits>
 
 namespace exidx {
 namespace {
@@ -24,6 +27,17 @@ TEST(PageToken, RoundTrip) {
   const std::string token = codec.Encode(AgentFilter(), SortOrder::kDesc, cursor);
   auto decoded = codec.Decode(token, AgentFilter(), SortOrder::kDesc);
   ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(*decoded, cursor);
+}
+
+// Every token issued is one Decode accepts, for the longest executionArn
+// ingestion takes.
+TEST(PageToken, RoundTripForTheLongestArn) {
+  PageTokenCodec codec(kSecret);
+  const Cursor cursor{std::numeric_limits<EpochMillis>::max(), std::string(kMaxArnBytes, '\xff')};
+  const std::string token = codec.Encode(AgentFilter(), SortOrder::kAsc, cursor);
+  auto decoded = codec.Decode(token, AgentFilter(), SortOrder::kAsc);
+  ASSERT_TRUE(decoded) << decoded.error().message << " (token of " << token.size() << " bytes)";
   EXPECT_EQ(*decoded, cursor);
 }
 

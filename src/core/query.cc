@@ -4,6 +4,17 @@
 
 namespace exidx {
 
+std::optional<std::string>* ArgumentNamed(QueryArguments& arguments, std::string_view name) {
+  if (name == "agentName") return &arguments.agent_name;
+  if (name == "status") return &arguments.status;
+  if (name == "startDateFrom") return &arguments.start_date_from;
+  if (name == "startDateTo") return &arguments.start_date_to;
+  if (name == "maxResults") return &arguments.max_results;
+  if (name == "nextToken") return &arguments.next_token;
+  if (name == "order") return &arguments.order;
+  return nullptr;
+}
+
 bool Matches(const ExecutionFilter& filter, const ExecutionRecord& record) {
   if (filter.agent_name && *filter.agent_name != record.agent_name) return false;
   if (filter.status && *filter.status != record.status) return false;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -27,6 +28,14 @@ struct QueryArguments {
   std::optional<std::string> next_token;
   std::optional<std::string> order;
 };
+
+// The argument names of listExecutionsFromIndex, as every caller spells them.
+inline constexpr std::string_view kQueryArgumentNames[] = {"agentName",  "status",    "startDateFrom", "startDateTo",
+                                                           "maxResults", "nextToken", "order"};
+
+// The member of `arguments` that holds the argument `name`, or nullptr when
+// `name` is not one of kQueryArgumentNames.
+std::optional<std::string>* ArgumentNamed(QueryArguments& arguments, std::string_view name);
 
 inline constexpr int kDefaultMaxResults = 50;
 inline constexpr int kMaxMaxResults = 1000;

@@ -32,6 +32,15 @@ struct ExecutionRecord {
 // `cause` is kept up to this many bytes (cut on a UTF-8 character boundary).
 inline constexpr std::size_t kMaxCauseBytes = 4096;
 
+// What Step Functions itself allows (its API's shapes Arn, LongArn, Name and
+// SensitiveError: 256 and 2,000 characters for ARNs, 80 for names, 256 for
+// error names), so that no real execution is refused. The ARN bound is the
+// larger one, in bytes: every executionArn the index holds fits in a page
+// token (page_token.cc checks it) and in a store key.
+inline constexpr std::size_t kMaxArnBytes = 2000;
+inline constexpr std::size_t kMaxNameCharacters = 80;
+inline constexpr std::size_t kMaxErrorCharacters = 256;
+
 // (stopDate - startDate) in seconds with millisecond precision; nullopt while
 // the record has no stopDate.
 std::optional<double> DurationSeconds(const ExecutionRecord& record);

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cmath>
@@ -42,22 +43,15 @@ Result<std::optional<std::string>> ArgumentText(std::string_view name, const jso
 
 Result<QueryArguments> ArgumentsFromObject(const json::object& arguments) {
   QueryArguments out;
-  const std::vector<std::pair<std::string_view, std::optional<std::string>*>> fields = {
-      {"agentName", &out.agent_name},         {"status", &out.status},
-      {"startDateFrom", &out.start_date_from}, {"startDateTo", &out.start_date_to},
-      {"maxResults", &out.max_results},       {"nextToken", &out.next_token},
-      {"order", &out.order},
-  };
   for (const auto& [key, value] : arguments) {
-    auto field = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
-    if (field == fields.end()) {
+    std::optional<std::string>* argument = ArgumentNamed(out, key);
+    if (argument == nullptr) {
       return Fail(ErrorCode::kInvalidParameter,
-                  "unknown argument " + Quoted(key) +
-                      "; expected agentName, status, startDateFrom, startDateTo, maxResults, nextToken, order");
+                  fmt::format("unknown argument {}; expected {}", Quoted(key), fmt::join(kQueryArgumentNames, ", ")));
     }
     auto text = ArgumentText(key, value);
     if (!text) return std::unexpected(text.error());
-    *field->second = std::move(*text);
+    *argument = std::move(*text);
   }
   return out;
 }

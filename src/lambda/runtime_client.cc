@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_writer.h"
+
 #include <charconv>
 #include <chrono>
 
@@ -86,11 +88,18 @@ Status RuntimeClient::ReportInitError(const Error& error) {
 }
 
 std::string RenderLambdaError(const Error& error) {
-  return json::serialize(json::object{
-      {"errorMessage", error.message},
-      {"errorType", ErrorCodeName(error.code)},
-      {"stackTrace", json::array{}},
-  });
+  // JsonWriter keeps the text valid UTF-8 whatever the message quotes.
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("errorMessage");
+  w.String(error.message);
+  w.Key("errorType");
+  w.String(ErrorCodeName(error.code));
+  w.Key("stackTrace");
+  w.BeginArray();
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
 }
 
 }  // namespace exidx::lambda

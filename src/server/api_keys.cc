@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <fmt/format.h>
+
 namespace exidx::server {
 namespace {
 
@@ -47,14 +49,27 @@ std::optional<std::string_view> PresentedKey(const HttpRequest& request) {
   return std::nullopt;
 }
 
-std::vector<std::string> SplitKeyList(const std::vector<std::string>& values) {
+Result<std::vector<std::string>> ParseKeyList(std::string_view option, const std::vector<std::string>& values) {
   std::vector<std::string> keys;
   for (std::string_view value : values) {
-    while (!value.empty()) {
+    for (;;) {
       const std::size_t comma = value.find(',');
       const std::string_view key = Trim(value.substr(0, comma));
-      if (!key.empty()) keys.emplace_back(key);
-      value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+      // A key that vanished (a stray comma, an empty variable) or that is an
+      // option's name would leave routes open that the user meant to close.
+      if (key.empty()) {
+        return Fail(
+            ErrorCode::kInvalidParameter,
+            fmt::format("{}: an empty key (in {}); give each key once, without stray commas", option, Quoted(value)));
+      }
+      if (key.front() == '-') {
+        return Fail(
+            ErrorCode::kInvalidParameter,
+            fmt::format("{}: {} looks like an option, not a key; a key must not begin with '-'", option, Quoted(key)));
+      }
+      keys.emplace_back(key);
+      if (comma == std::string_view::npos) break;
+      value = value.substr(comma + 1);
     }
   }
   return keys;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "server/http_message.h"
 
 namespace exidx::server {
@@ -33,8 +34,11 @@ class ApiKeySet {
 // The key a request presents: "Authorization: Bearer KEY", else "x-api-key: KEY".
 std::optional<std::string_view> PresentedKey(const HttpRequest& request);
 
-// Flattens flag values that may each be a comma-separated list; trims
-// spaces, drops empty entries.
-std::vector<std::string> SplitKeyList(const std::vector<std::string>& values);
+// The keys of an option's values (`option`: "--read-key"), each value a key
+// or a comma-separated list of keys, spaces around each trimmed.
+// kInvalidParameter for an empty key (",", "a,,b", "a,") and for a key that
+// begins with '-' (an option's name taken as a value): either would leave a
+// route open that was meant to be closed.
+Result<std::vector<std::string>> ParseKeyList(std::string_view option, const std::vector<std::string>& values);
 
 }  // namespace exidx::server

@@ -44,9 +44,24 @@ TEST(PresentedKeyTest, BearerWinsOverXApiKey) {
   EXPECT_EQ(PresentedKey(request), "from-bearer");
 }
 
-TEST(SplitKeyListTest, CommaListsAndRepeats) {
-  EXPECT_EQ(SplitKeyList({"a,b", " c ", ",,", "d"}), (std::vector<std::string>{"a", "b", "c", "d"}));
-  EXPECT_TRUE(SplitKeyList({}).empty());
+TEST(ParseKeyListTest, CommaListsAndRepeats) {
+  EXPECT_EQ(ParseKeyList("--read-key", {"a,b", " c ", "d"}).value(), (std::vector<std::string>{"a", "b", "c", "d"}));
+  EXPECT_TRUE(ParseKeyList("--read-key", {}).value().empty());
+}
+
+// `--read-key , --ingest-key I1` once ended with no ingest key at all.
+TEST(ParseKeyListTest, EmptyKeysAndOptionNamesAreRefused) {
+  for (const std::vector<std::string>& values :
+       std::vector<std::vector<std::string>>{{","}, {",,"}, {"a,,b"}, {"a,"}, {""}, {" "}, {"a", ""}}) {
+    auto keys = ParseKeyList("--read-key", values);
+    ASSERT_FALSE(keys) << testing::PrintToString(values);
+    EXPECT_EQ(keys.error().code, ErrorCode::kInvalidParameter);
+    EXPECT_EQ(keys.error().message.rfind("--read-key: an empty key", 0), 0u) << keys.error().message;
+  }
+  auto option = ParseKeyList("--read-key", {"--ingest-key", "I1"});
+  ASSERT_FALSE(option);
+  EXPECT_EQ(option.error().message,
+            "--read-key: '--ingest-key' looks like an option, not a key; a key must not begin with '-'");
 }
 
 }  // namespace

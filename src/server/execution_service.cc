@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
+#include <initializer_list>
+#include <vector>
 
 #include "core/event.h"
 #include "core/json_render.h"
@@ -36,11 +38,15 @@ class ChangeStream final : public EventStream {
     }
     auto range = store_.ReadChanges(last_, batch_);
     if (!range) return std::unexpected(range.error());
-    if (range->missed) {
-      // The feed no longer holds what this client missed: it must reload.
+    // An id beyond the feed's newest is not one this feed gave (the store was
+    // replaced, or the client made it up): waiting for it would deliver
+    // nothing, ever. Like a trimmed id, the client must reload.
+    const bool ahead = last_ > range->latest;
+    if (range->missed || ahead) {
       // The reset carries the newest id, so a reconnect resumes from there.
       const std::string data = boost::json::serialize(boost::json::object{
-          {"reason", "changes after the requested id are no longer in the change feed; reload the list"},
+          {"reason", ahead ? "the requested id is beyond the newest change of this feed; reload the list"
+                           : "changes after the requested id are no longer in the change feed; reload the list"},
           {"lastEventId", last_},
           {"latest", range->latest},
       });
@@ -75,22 +81,26 @@ Result<std::uint64_t> ParseEventId(std::string_view text) {
 }
 
 // The arguments of a route that takes only the filters (`what`: "a stream",
-// "stats"): the query string's parameters and its filter arguments; paging
-// arguments are refused.
+// "stats") and parameters of its own (`own`): the query string's parameters
+// and its filter arguments. Paging arguments are refused by name, any other
+// parameter as unknown.
 struct FilterArguments {
   QueryParams params;
   QueryArguments arguments;
 };
-Result<FilterArguments> FilterArgumentsOf(std::string_view query, std::string_view what) {
+Result<FilterArguments> FilterArgumentsOf(std::string_view query, std::string_view what,
+                                          std::initializer_list<std::string_view> own) {
   auto params = ParseQueryString(query);
   if (!params) return std::unexpected(params.error());
-  auto arguments = QueryArgumentsOf(*params);
-  if (!arguments) return std::unexpected(arguments.error());
-  for (const auto* name : {"maxResults", "nextToken", "order"}) {
-    if (!ParamOr(*params, name).empty()) {
+  for (const auto& [name, value] : *params) {
+    if (name == "maxResults" || name == "nextToken" || name == "order") {
       return Fail(ErrorCode::kInvalidParameter, fmt::format("{}: not an argument of {}", name, what));
     }
   }
+  std::vector<std::string_view> accepted = {"agentName", "status", "startDateFrom", "startDateTo"};
+  accepted.insert(accepted.end(), own.begin(), own.end());
+  auto arguments = QueryArgumentsOf(*params, accepted);
+  if (!arguments) return std::unexpected(arguments.error());
   return FilterArguments{std::move(*params), std::move(*arguments)};
 }
 
@@ -235,7 +245,7 @@ HttpResponse ExecutionService::PostEvents(const HttpRequest& request) {
 
 HttpResponse ExecutionService::StreamExecutions(const HttpRequest& request) {
   // Only the filters apply to a stream; paging arguments are not accepted.
-  auto filter = FilterArgumentsOf(request.query, "a stream");
+  auto filter = FilterArgumentsOf(request.query, "a stream", {"lastEventId", "apiKey"});
   if (!filter) return ErrorResponse(filter.error());
   auto query = ValidateQuery(filter->arguments, tokens_);
   if (!query) return ErrorResponse(query.error());
@@ -263,7 +273,7 @@ HttpResponse ExecutionService::StreamExecutions(const HttpRequest& request) {
 
 HttpResponse ExecutionService::Stats(const HttpRequest& request) {
   const auto started = Clock::now();
-  auto filter = FilterArgumentsOf(request.query, "stats");
+  auto filter = FilterArgumentsOf(request.query, "stats", {"bucket"});
   if (!filter) return ErrorResponse(filter.error());
   const QueryArguments& arguments = filter->arguments;
   std::optional<std::string> bucket;
@@ -280,7 +290,10 @@ HttpResponse ExecutionService::Stats(const HttpRequest& request) {
       *answer, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
 }
 
-HttpResponse ExecutionService::ListAgents(const HttpRequest&) {
+HttpResponse ExecutionService::ListAgents(const HttpRequest& request) {
+  auto params = ParseQueryString(request.query);
+  if (!params) return ErrorResponse(params.error());
+  if (auto none = QueryArgumentsOf(*params, {}); !none) return ErrorResponse(none.error());  // Takes no parameter.
   auto agents = store_.ListAgents();
   if (!agents) return ErrorResponse(agents.error());
   boost::json::array list;
@@ -292,6 +305,9 @@ HttpResponse ExecutionService::ListAgents(const HttpRequest&) {
 
 HttpResponse ExecutionService::Ready(const HttpRequest&) {
   if (auto probe = store_.Get("arn:exidx:readiness-probe"); !probe) return ErrorResponse(probe.error());
+  // Ready means ready for EventBridge's events too: a server whose writes
+  // fail (a full disk) says so, while its queries go on answering.
+  if (auto writes = store_.WriteHealth(); !writes) return ErrorResponse(writes.error());
   return JsonResponse(R"({"status":"ready"})");
 }
 

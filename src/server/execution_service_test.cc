@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <limits>
 
 #include "server/test_events.h"
 #include "core/json_render.h"
@@ -257,6 +258,79 @@ TEST_F(ExecutionServiceTest, StreamFromTrimmedFeedSendsReset) {
   std::string text;
   ASSERT_FALSE(response.stream->Poll(text).value());
   EXPECT_NE(text.find("id: 100\nevent: reset\ndata: "), std::string::npos) << text;
+}
+
+// CONTRACT.md section 5: a parameter the route does not know is invalid, so a
+// typo never passes for a filter that was applied.
+TEST_F(ExecutionServiceTest, UnknownParametersAreInvalidOnEveryRoute) {
+  SetUpService(nullptr);
+  for (const char* target : {"/v1/executions?executionName=x", "/v1/executions?agent=sql-agent",
+                             "/v1/executions/stream?agent=sql-agent", "/v1/executions/stats?agent=sql-agent",
+                             "/v1/executions/stream?bucket=day", "/v1/agents?agentName=a"}) {
+    auto response = Call("GET", target);
+    EXPECT_EQ(response.status, 400) << target;
+    EXPECT_EQ(ErrorCodeOf(response), "InvalidParameter") << target;
+    EXPECT_NE(response.body.find("unknown parameter"), std::string::npos) << response.body;
+  }
+  auto twice = Call("GET", "/v1/executions/stats?bucket=day&bucket=hour");
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_NE(twice.body.find("bucket: given more than once"), std::string::npos) << twice.body;
+  // Each route's own parameters are known.
+  EXPECT_EQ(Call("GET", "/v1/executions/stats?bucket=day&agentName=a").status, 200);
+  EXPECT_EQ(Call("GET", "/v1/executions/stream?lastEventId=0&apiKey=k&status=FAILED").status, 200);
+}
+
+// Whatever bytes a request holds, an error body is JSON (hence UTF-8).
+TEST_F(ExecutionServiceTest, ErrorBodiesAreValidJsonWhateverTheInputBytes) {
+  SetUpService(nullptr);
+  std::string long_status = "x";
+  for (int i = 0; i < 80; ++i) long_status += "%C3%A9";  // 'é': the 100-byte cut falls inside one
+  for (const std::string& target :
+       std::vector<std::string>{"/v1/executions?startDateFrom=%FF%FE", "/v1/executions?status=" + long_status,
+                                "/v1/executions?agentName=%C0%AF&maxResults=%FF"}) {
+    auto response = Call("GET", target);
+    EXPECT_EQ(response.status, 400) << target;
+    boost::system::error_code ec;
+    json::parse(response.body, ec);
+    EXPECT_FALSE(ec) << target << ": " << response.body;
+  }
+  std::string status = "x";
+  for (int i = 0; i < 80; ++i) status += "\xC3\xA9";
+  auto posted = Call("POST", "/v1/events", StatusEvent("e1", "alpha", "a1", status, 1'759'140'000'000));
+  EXPECT_EQ(posted.status, 400);
+  boost::system::error_code ec;
+  json::parse(posted.body, ec);
+  EXPECT_FALSE(ec) << posted.body;
+  EXPECT_EQ(Call("GET", "/v1/executions").body.find("a1"), std::string::npos) << "nothing applied";
+}
+
+// A Last-Event-ID this feed never gave (a replaced store, or 2^64-1) gets a
+// reset naming the newest id, then the changes after it: never silence.
+TEST_F(ExecutionServiceTest, StreamFromAnIdBeyondTheFeedSendsResetThenDelivers) {
+  SetUpService(nullptr);
+  ASSERT_EQ(Call("POST", "/v1/events", StatusEvent("e1", "alpha", "a1", "RUNNING", 1'759'140'000'000)).status, 200);
+  std::uint64_t latest = 1;
+  for (const std::uint64_t id : {std::uint64_t{5}, std::numeric_limits<std::uint64_t>::max()}) {
+    auto response = Call("GET", "/v1/executions/stream", "", {{"Last-Event-ID", std::to_string(id)}});
+    ASSERT_EQ(response.status, 200);
+    std::string text;
+    ASSERT_FALSE(response.stream->Poll(text).value());
+    const std::string head = "id: " + std::to_string(latest) + "\nevent: reset\ndata: ";
+    const std::size_t reset = text.find(head);
+    ASSERT_NE(reset, std::string::npos) << text;
+    const std::size_t data = reset + head.size();
+    const auto reason = json::parse(text.substr(data, text.find('\n', data) - data));
+    EXPECT_EQ(reason.at("latest").to_number<std::uint64_t>(), latest);
+    EXPECT_EQ(reason.at("lastEventId").to_number<std::uint64_t>(), id);
+
+    const std::string name = "a" + std::to_string(latest + 1);
+    ASSERT_EQ(Call("POST", "/v1/events", StatusEvent(name, "alpha", name, "RUNNING", 1'759'140'000'000)).status, 200);
+    ++latest;
+    text.clear();
+    ASSERT_FALSE(response.stream->Poll(text).value());
+    EXPECT_EQ(text, "id: " + std::to_string(latest) + "\nevent: execution\ndata: " +
+                        RenderRecord(*store_.Get(testing::ExecutionArnOf("alpha", name)).value()) + "\n\n");
+  }
 }
 
 TEST_F(ExecutionServiceTest, StoreWithoutFeedAnswers503ForStreams) {

@@ -1,7 +1,6 @@
 #include "server/http_message.h"
 
 #include <algorithm>
-#include <boost/json.hpp>
 
 #include "core/json_render.h"
 
@@ -57,8 +56,7 @@ HttpResponse ErrorResponse(const Error& error) {
 }
 
 HttpResponse ProtocolErrorResponse(int status, std::string_view code, std::string_view message) {
-  boost::json::object error{{"code", code}, {"message", message}};
-  return JsonResponse(boost::json::serialize(boost::json::object{{"error", std::move(error)}}), status);
+  return JsonResponse(RenderErrorBody(code, message), status);
 }
 
 }  // namespace exidx::server

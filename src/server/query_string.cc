@@ -1,8 +1,9 @@
 #include "server/query_string.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include <array>
+#include <algorithm>
 #include <optional>
 
 namespace exidx::server {
@@ -57,25 +58,21 @@ Result<QueryParams> ParseQueryString(std::string_view query) {
   return params;
 }
 
-Result<QueryArguments> QueryArgumentsOf(const QueryParams& params) {
+Result<QueryArguments> QueryArgumentsOf(const QueryParams& params, std::span<const std::string_view> accepted) {
   QueryArguments arguments;
-  const std::array<std::pair<std::string_view, std::optional<std::string>*>, 7> fields = {{
-      {"agentName", &arguments.agent_name},
-      {"status", &arguments.status},
-      {"startDateFrom", &arguments.start_date_from},
-      {"startDateTo", &arguments.start_date_to},
-      {"maxResults", &arguments.max_results},
-      {"nextToken", &arguments.next_token},
-      {"order", &arguments.order},
-  }};
+  std::vector<std::string_view> seen;
   for (const auto& [name, value] : params) {
-    for (const auto& [field, target] : fields) {
-      if (name != field) continue;
-      if (target->has_value()) {
-        return Fail(ErrorCode::kInvalidParameter, fmt::format("{}: given more than once", field));
-      }
-      *target = value;
+    if (std::find(accepted.begin(), accepted.end(), name) == accepted.end()) {
+      return Fail(ErrorCode::kInvalidParameter,
+                  accepted.empty()
+                      ? fmt::format("unknown parameter {}; this route takes none", Quoted(name))
+                      : fmt::format("unknown parameter {}; expected {}", Quoted(name), fmt::join(accepted, ", ")));
     }
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      return Fail(ErrorCode::kInvalidParameter, fmt::format("{}: given more than once", name));
+    }
+    seen.push_back(name);
+    if (std::optional<std::string>* argument = ArgumentNamed(arguments, name)) *argument = value;
   }
   return arguments;
 }

@@ -2,6 +2,7 @@
 // arguments of listExecutionsFromIndex read from them.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,11 +24,13 @@ Result<std::string> PercentDecode(std::string_view text);
 // are ignored. kInvalidParameter for bad percent-encoding.
 Result<QueryParams> ParseQueryString(std::string_view query);
 
-// The listExecutionsFromIndex arguments (agentName, status, startDateFrom,
-// startDateTo, maxResults, nextToken, order) among `params`. Other names are
-// ignored (a browser may add cache-busting parameters); a known name given
-// twice is kInvalidParameter, since which one was meant is unknown.
-Result<QueryArguments> QueryArgumentsOf(const QueryParams& params);
+// The listExecutionsFromIndex arguments among `params`, whose names must all
+// be among `accepted` (the route's parameters: query arguments and names of
+// its own, such as "bucket"), each at most once. kInvalidParameter names an
+// unknown parameter (a typo must not pass for a filter that was applied) or
+// one given twice (which one was meant is unknown).
+Result<QueryArguments> QueryArgumentsOf(const QueryParams& params,
+                                        std::span<const std::string_view> accepted = kQueryArgumentNames);
 
 // The value of `name`, or "" when absent.
 std::string ParamOr(const QueryParams& params, std::string_view name, std::string_view fallback = "");

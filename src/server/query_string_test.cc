@@ -25,15 +25,14 @@ TEST(ParseQueryStringTest, PairsInOrder) {
   EXPECT_TRUE(ParseQueryString("").value().empty());
 }
 
-TEST(QueryArgumentsOfTest, MapsContractNamesAndIgnoresOthers) {
+TEST(QueryArgumentsOfTest, MapsContractNames) {
   auto arguments = QueryArgumentsOf({{"agentName", "a"},
                                      {"status", "RUNNING"},
                                      {"startDateFrom", "2025-01-01"},
                                      {"startDateTo", "2025-01-02"},
                                      {"maxResults", "5"},
                                      {"nextToken", "t"},
-                                     {"order", "asc"},
-                                     {"_", "123"}})
+                                     {"order", "asc"}})
                        .value();
   EXPECT_EQ(arguments.agent_name, "a");
   EXPECT_EQ(arguments.status, "RUNNING");
@@ -42,6 +41,31 @@ TEST(QueryArgumentsOfTest, MapsContractNamesAndIgnoresOthers) {
   EXPECT_EQ(arguments.max_results, "5");
   EXPECT_EQ(arguments.next_token, "t");
   EXPECT_EQ(arguments.order, "asc");
+}
+
+// CONTRACT.md section 5: an argument the operation does not know is invalid,
+// never ignored: a typo must not pass for a filter that was applied.
+TEST(QueryArgumentsOfTest, UnknownParameterIsInvalid) {
+  for (const char* name : {"executionName", "agent", "_", "AgentName", ""}) {
+    auto arguments = QueryArgumentsOf({{"status", "RUNNING"}, {name, "x"}});
+    ASSERT_FALSE(arguments) << name;
+    EXPECT_EQ(arguments.error().code, ErrorCode::kInvalidParameter);
+    EXPECT_EQ(arguments.error().message,
+              "unknown parameter '" + std::string(name) +
+                  "'; expected agentName, status, startDateFrom, startDateTo, maxResults, nextToken, order");
+  }
+}
+
+TEST(QueryArgumentsOfTest, AcceptsTheRoutesOwnNames) {
+  const std::string_view accepted[] = {"agentName", "bucket"};
+  auto arguments = QueryArgumentsOf({{"agentName", "a"}, {"bucket", "day"}}, accepted).value();
+  EXPECT_EQ(arguments.agent_name, "a");
+  auto refused = QueryArgumentsOf({{"status", "FAILED"}}, accepted);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "unknown parameter 'status'; expected agentName, bucket");
+  auto twice = QueryArgumentsOf({{"bucket", "day"}, {"bucket", "hour"}}, accepted);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().message, "bucket: given more than once");
 }
 
 TEST(QueryArgumentsOfTest, RepeatedArgumentIsInvalid) {

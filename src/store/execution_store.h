@@ -121,6 +121,12 @@ class ExecutionStore {
   virtual Result<std::vector<AgentSummary>> ListAgents() {
     return Fail(ErrorCode::kUnavailable, "this store keeps no agent counts");
   }
+
+  // Whether Apply can be expected to succeed now, for readiness probes: ok,
+  // or kUnavailable saying why not (writes stopped by a full disk, a store
+  // opened read-only). Cheap, and writes nothing; a store that cannot tell
+  // answers ok and lets Apply report its failures.
+  virtual Status WriteHealth() { return {}; }
 };
 
 }  // namespace exidx

@@ -164,14 +164,14 @@ TEST_F(ServeTest, ReadAndIngestKeysAreSeparate) {
 
 TEST_F(ServeTest, KeysFromEnvironment) {
   setenv("EXIDX_READ_KEYS", "env-read", 1);
-  auto server = Serve();
+  auto server = Serve({"--open-ingest"});
   unsetenv("EXIDX_READ_KEYS");
   EXPECT_EQ(HttpCall(server->port(), "GET", "/v1/executions").status, 401);
   EXPECT_EQ(HttpCall(server->port(), "GET", "/v1/executions", {{"x-api-key", "env-read"}}).status, 200);
 }
 
 TEST_F(ServeTest, MetricsChangeAfterIngest) {
-  auto server = Serve({"--read-key", "r"});
+  auto server = Serve({"--read-key", "r", "--open-ingest"});
   const auto port = server->port();
   auto before = HttpCall(port, "GET", "/metrics", {{"x-api-key", "r"}});
   ASSERT_EQ(before.status, 200);
@@ -279,12 +279,40 @@ TEST_F(ServeTest, RefusesNonLoopbackWithoutKeysUnlessInsecure) {
   EXPECT_EQ(HttpCall(keyed->port(), "GET", "/healthz").status, 200);
 }
 
+// A key option that ends up with no key, or a kind left without keys while
+// the other has some, is refused (exit 2), never a server open to writes.
+TEST_F(ServeTest, KeyOptionsThatWouldLeaveRoutesOpenAreUsageErrors) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--read-key", ",", "--ingest-key", "I1"}, "--read-key: an empty key"},
+      {{"--read-key", "r,", "--ingest-key", "I1"}, "--read-key: an empty key"},
+      {{"--ingest-key", "i", "--read-key", "--ingest-key"}, "--read-key: '--ingest-key' looks like an option"},
+      {{"--ingest-key", "i", "--read-key=-r"}, "--read-key: '-r' looks like an option"},
+      {{"--read-key", "r"}, "read keys but no ingest key"},
+      {{"--ingest-key", "i"}, "ingest keys but no read key"},
+      {{"--read-key", "r", "--ingest-key", "i", "--open-ingest"}, "--open-ingest: ingestion has keys"},
+  };
+  for (const auto& [flags, message] : cases) {
+    std::vector<std::string> args = {kExidx, "serve", "--listen", "127.0.0.1:0", "--store", dir_.File("s"),
+                                     "--index-all"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    auto refused = RunProcess(args);
+    EXPECT_EQ(refused.exit_status, 2) << ::testing::PrintToString(flags) << refused.err;
+    EXPECT_NE(refused.err.find(message), std::string::npos) << refused.err;
+  }
+  // The explicit choice starts, says so in the log, and keeps the other kind closed.
+  auto server = Serve({"--read-key", "r", "--open-ingest"});
+  EXPECT_NE(server->Log().find(R"("routes":"ingestion")"), std::string::npos) << server->Log();
+  EXPECT_EQ(HttpCall(server->port(), "POST", "/v1/events", {}, StatusEvent("e1", "alpha", "a1", "RUNNING", kT0)).status,
+            200);
+  EXPECT_EQ(HttpCall(server->port(), "GET", "/v1/executions").status, 401);
+}
+
 TEST_F(ServeTest, HelpDocumentsTheOptions) {
   auto help = RunProcess({kExidx, "serve", "--help"});
   EXPECT_EQ(help.exit_status, 0);
   for (const char* option : {"--listen", "--store", "--relaxed-durability", "--tags-file", "--index-all",
-                             "--agent-tags", "--read-key", "--ingest-key", "--insecure", "--demo",
-                             "--max-connections", "EXIDX_READ_KEYS", "EXIDX_INGEST_KEYS"}) {
+                             "--agent-tags", "--read-key", "--ingest-key", "--open-reads", "--open-ingest", "--insecure", "--demo",
+                             "--max-connections", "EXIDX_READ_KEYS", "EXIDX_INGEST_KEYS", "EXIDX_OPEN_INGEST"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
 }

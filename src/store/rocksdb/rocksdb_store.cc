@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -23,7 +24,9 @@
 #include <unordered_map>
 
 #include "core/page_token.h"
+#include "store/rocksdb/empty_wal_files.h"
 #include "store/rocksdb/index_keys.h"
+#include "store/rocksdb/info_log.h"
 #include "store/rocksdb/record_codec.h"
 #include "store/rocksdb/varint.h"
 
@@ -254,9 +257,14 @@ struct RocksDbStore::Rep {
 
   std::mutex mu;
   std::deque<Writer*> writers;  // Guarded by mu; the front one is the leader.
+  // Set by the leader after a failed write; read by ResumeWrites, which
+  // WriteHealth calls from any thread.
+  std::atomic<bool> resume_before_write{false};
+  std::atomic<bool> write_failed_for_space{false};  // Why, when resume_before_write.
+  // Opened with DB::OpenForReadOnly (RocksDbStoreOptions::read_only_when_full).
+  bool read_only = false;
   // Only the leader touches these (Open before any); each hand-over of the
   // lead goes through mu. They describe the store as written so far.
-  bool resume_before_write = false;
   std::uint64_t next_sequence = 1;
   std::uint64_t feed_start = 1;  // Changes below it are trimmed.
   using AgentCounts = std::map<std::string, std::uint64_t, std::less<>>;
@@ -275,6 +283,11 @@ struct RocksDbStore::Rep {
   }
 
   std::unexpected<Error> Failure(const rocksdb::Status& status, std::string_view what) const {
+    if (status.IsNoSpace()) {
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("rocksdb store {}: {}: the disk is full ({}); writes resume once there is space", path,
+                              what, status.ToString()));
+    }
     return Fail(IsTransient(status) ? ErrorCode::kUnavailable : ErrorCode::kInternal,
                 fmt::format("rocksdb store {}: {}: {}", path, what, status.ToString()));
   }
@@ -606,6 +619,30 @@ struct RocksDbStore::Rep {
     }
   }
 
+  // After a failed write RocksDB stops writes. From a full disk it recovers
+  // by itself once there is room (its SstFileManager looks every 5 s and
+  // wants a memtable's worth, 64 MiB, free; Resume answers Busy meanwhile);
+  // after other errors (EIO) only a reopen, which replays the WAL up to its
+  // last intact batch, brings the store back. Reads go on meanwhile.
+  Status ResumeWrites() {
+    if (!resume_before_write) return {};
+    rocksdb::Status resumed = db->Resume();
+    if (resumed.ok()) {
+      resume_before_write = false;
+      return {};
+    }
+    if (write_failed_for_space) {
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("rocksdb store {}: the disk is full; writes resume by themselves once it has room "
+                              "(64 MiB free); reads still answer",
+                              path));
+    }
+    return Fail(ErrorCode::kUnavailable,
+                fmt::format("rocksdb store {}: writes stopped after a write error and did not resume ({}); "
+                            "reopen the store (restart the process) once the disk is healthy; reads still answer",
+                            path, resumed.ToString()));
+  }
+
   std::string Corrupt(std::string_view what) const {
     return fmt::format("rocksdb store {}: {} is corrupt", path, what);
   }
@@ -622,6 +659,20 @@ struct RocksDbStore::Writer {
 RocksDbStore::RocksDbStore(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
 RocksDbStore::~RocksDbStore() = default;
+
+bool RocksDbStore::read_only() const { return rep_->read_only; }
+
+std::string RocksDbStore::ReadOnlyMessage() const {
+  return fmt::format(
+      "rocksdb store {}: opened read-only because the disk was full; queries answer, writes need a restart once "
+      "there is space",
+      rep_->path);
+}
+
+Status RocksDbStore::WriteHealth() {
+  if (rep_->read_only) return Fail(ErrorCode::kUnavailable, ReadOnlyMessage());
+  return rep_->ResumeWrites();
+}
 
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptions& options) {
   if (options.create_if_missing) {
@@ -647,7 +698,7 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   // together; this bounds the WAL when one family flushes before the other.
   db_options.max_total_wal_size = std::uint64_t{256} << 20;
   db_options.bytes_per_sync = std::uint64_t{1} << 20;
-  db_options.keep_log_file_num = 4;
+  db_options.info_log = NewDiagnosticsLogger(options.diagnostics);
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
@@ -660,8 +711,15 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
       // Created in a store written before the hourly stats.
       {kStatsFamily, FamilyOptions(cache, /*point_lookups=*/false)},
   };
+  if (auto removed = RemoveEmptyWalFiles(options.path); !removed) return std::unexpected(removed.error());
   rocksdb::DB* db = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, options.path, families, &rep->handles, &db);
+  if (status.IsNoSpace() && options.read_only_when_full) {
+    // A read-write open writes a new WAL, MANIFEST and OPTIONS file; a
+    // read-only one writes nothing, so the index still answers queries.
+    status = rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &rep->handles, &db);
+    rep->read_only = status.ok();
+  }
   if (!status.ok()) return rep->Failure(status, "open");
   rep->db.reset(db);
   rep->meta = rep->handles[0];
@@ -680,6 +738,7 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
 
 Result<std::vector<ApplyOutcome>> RocksDbStore::Apply(std::span<const ExecutionRecord> candidates) {
   if (candidates.empty()) return std::vector<ApplyOutcome>();
+  if (rep_->read_only) return Fail(ErrorCode::kUnavailable, ReadOnlyMessage());
   Writer self;
   self.candidates = candidates;
 
@@ -718,20 +777,7 @@ Result<std::vector<ApplyOutcome>> RocksDbStore::Apply(std::span<const ExecutionR
 }
 
 Status RocksDbStore::CommitGroup(std::span<Writer* const> group) {
-  if (rep_->resume_before_write) {
-    // A failed WAL write stops RocksDB's writes. It resumes by itself from
-    // some errors (a full disk, once there is space); after others (EIO) only
-    // a reopen, which replays the WAL up to its last intact batch, brings the
-    // store back. Reads go on meanwhile.
-    rocksdb::Status resumed = rep_->db->Resume();
-    if (!resumed.ok()) {
-      return Fail(ErrorCode::kUnavailable,
-                  fmt::format("rocksdb store {}: writes stopped after a write error and did not resume ({}); "
-                              "reopen the store (restart the process) once the disk is healthy",
-                              rep_->path, resumed.ToString()));
-    }
-    rep_->resume_before_write = false;
-  }
+  if (auto resumed = rep_->ResumeWrites(); !resumed) return resumed;
 
   // The distinct executions of the group, each read once.
   std::unordered_map<std::string_view, std::size_t> slot_of;
@@ -839,6 +885,7 @@ Status RocksDbStore::CommitGroup(std::span<Writer* const> group) {
   // never handed out again in this process.
   rep_->next_sequence = next_sequence;
   if (!status.ok()) {
+    rep_->write_failed_for_space = status.IsNoSpace();
     rep_->resume_before_write = true;
     rep_->DropUnusedCounts(*counts);
     return rep_->Failure(status, "writing records");

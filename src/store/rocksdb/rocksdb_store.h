@@ -58,6 +58,7 @@
 #include "core/query.h"
 #include "core/record.h"
 #include "store/execution_store.h"
+#include "store/rocksdb/info_log.h"
 
 namespace rocksdb {
 class Env;
@@ -82,6 +83,12 @@ struct RocksDbStoreOptions {
   // How many of the newest changes the change feed keeps at least (it keeps
   // up to an eighth more, then trims in one step). Values below 1 count as 1.
   std::uint64_t change_feed_capacity = 100'000;
+  // RocksDB's own warnings and errors (info_log.h); empty: standard error.
+  // RocksDB writes no LOG file in the store's directory.
+  DiagnosticsSink diagnostics;
+  // When the disk is too full to open the store for writing, open it
+  // read-only instead: reads answer, Apply and WriteHealth fail kUnavailable.
+  bool read_only_when_full = false;
 };
 
 class RocksDbStore final : public ExecutionStore {
@@ -120,6 +127,13 @@ class RocksDbStore final : public ExecutionStore {
   // From the hourly cells kept with the records: one range read per agent
   // (one in all when the request names the agent), in one snapshot.
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
+  // kUnavailable while the store is read-only, or while writes stay stopped
+  // after a failed one (it asks RocksDB to resume first, so a disk that has
+  // space again answers ok at once). Writes nothing.
+  Status WriteHealth() override;
+
+  // True when the store was opened read-only (read_only_when_full).
+  bool read_only() const;
 
   // Flushes the memtables and rewrites every file into the bottom level, as
   // compaction would settle them eventually: for benchmarks that measure disk
@@ -138,6 +152,8 @@ class RocksDbStore final : public ExecutionStore {
   struct Writer;
 
   explicit RocksDbStore(std::unique_ptr<Rep> rep);
+
+  std::string ReadOnlyMessage() const;
 
   // Merges and writes the candidates of `group` in one WriteBatch; the result
   // of every writer in it. Called by the leader only, without the queue lock.

@@ -1,4 +1,10 @@
 #include "store/rocksdb/rocksdb_store.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/rocksdb/empty_wal_files.h"
 #include "store/rocksdb/test_raw_store.h"
 #include "store/rocksdb/test_records.h"
 #include "store/rocksdb/test_temp_dir.h"
@@ -578,6 +584,56 @@ TEST_F(RocksDbStoreTest, SecondOpenOfTheSamePathIsUnavailable) {
   ASSERT_FALSE(second.has_value());
   EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(second.error().message.find(Options().path), std::string::npos) << second.error().message;
+}
+
+// RocksDB 7.8 kept the empty WAL of every open that wrote nothing (737 of
+// them in one store), and its info log in the store could abort the process
+// on a full disk: neither is left in the directory.
+TEST_F(RocksDbStoreTest, ReopeningLeavesNoEmptyWalFilesAndNoInfoLog) {
+  auto count_wal_files = [&] {
+    int wal_files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(Options().path)) {
+      if (entry.path().extension() == ".log") ++wal_files;
+    }
+    return wal_files;
+  };
+  for (int i = 0; i < 6; ++i) {
+    auto store = OpenStore();
+    if (i == 2) {
+      ASSERT_TRUE(store->Apply(std::vector<ExecutionRecord>{Exec("arn:e:1", "A", kRunning, 1000)}));
+    }
+  }
+  EXPECT_LE(count_wal_files(), 1);
+  EXPECT_FALSE(std::filesystem::exists(Options().path + "/LOG"));
+  auto store = OpenStore();
+  EXPECT_TRUE(store->Get("arn:e:1").value().has_value()) << "the write survived";
+}
+
+// Another process's store is left alone: its current WAL is empty too.
+TEST_F(RocksDbStoreTest, EmptyWalFilesOfAStoreOpenElsewhereAreKept) {
+  OpenStore().reset();
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = RocksDbStore::Open(Options());
+    const char byte = store ? 'y' : 'n';
+    if (write(ready[1], &byte, 1) != 1) _exit(1);
+    pause();
+    _exit(0);
+  }
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  ASSERT_EQ(byte, 'y');
+  std::vector<std::string> before;
+  for (const auto& entry : std::filesystem::directory_iterator(Options().path)) before.push_back(entry.path());
+  auto removed = RemoveEmptyWalFiles(Options().path);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_TRUE(removed.has_value()) << removed.error().message;
+  EXPECT_EQ(*removed, 0u);
+  for (const std::string& path : before) EXPECT_TRUE(std::filesystem::exists(path)) << path;
 }
 
 TEST_F(RocksDbStoreTest, MissingStoreIsAnErrorWithoutCreateIfMissing) {
