@@ -1,7 +1,8 @@
 // ParseEvent and ParseEventBatch (src/core/event.h) on arbitrary bytes.
 // Properties: an accepted event meets CONTRACT.md section 2 (one of the six
-// statuses, non-empty ARNs and name, dates within range and stopDate not
-// before startDate, redriveCount >= 0, cause cut to 4 KiB); its record renders
+// statuses, non-empty ARNs and name within Step Functions' bounds, dates
+// within range and stopDate not before startDate, redriveCount >= 0, cause
+// cut to 4 KiB); its record renders
 // as JSON that reads back to the same fields; a single object parses the same
 // alone and as a batch; a rejection is kInvalidEvent, names the event and
 // stays short however large the input.
@@ -26,6 +27,13 @@ namespace json = boost::json;
 
 // Inputs are at most -max_len bytes; a message quotes at most 100 of them per value.
 constexpr std::size_t kMaxMessageBytes = 512;
+
+// Code points of UTF-8 text (the parser has checked it is UTF-8).
+std::size_t Characters(std::string_view text) {
+  std::size_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
 
 ExecutionRecord RecordOf(const StatusChangeEvent& event) {
   return ExecutionRecord{
@@ -65,6 +73,9 @@ void CheckEvent(const ParsedEvent& parsed) {
   FUZZ_CHECK(IsKnownStatus(event->status));
   FUZZ_CHECK(ParseStatus(StatusName(event->status)) == event->status);
   FUZZ_CHECK(!event->execution_arn.empty() && !event->state_machine_arn.empty() && !event->execution_name.empty());
+  FUZZ_CHECK(event->execution_arn.size() <= kMaxArnBytes && event->state_machine_arn.size() <= kMaxArnBytes);
+  FUZZ_CHECK(Characters(event->execution_name) <= kMaxNameCharacters);
+  FUZZ_CHECK(!event->error || Characters(*event->error) <= kMaxErrorCharacters);
   FUZZ_CHECK(event->start_date >= 0 && event->start_date <= kMaxEpochMillis);
   if (event->stop_date) FUZZ_CHECK(*event->stop_date >= event->start_date && *event->stop_date <= kMaxEpochMillis);
   FUZZ_CHECK(event->redrive_count >= 0);

@@ -3,7 +3,8 @@
 //   even: decode the rest as a token for a filter and order read from the
 //         input. A token that verifies is the one Encode makes for its cursor
 //         (one spelling per token), and is refused for the other order.
-//   odd:  encode a cursor read from the input and decode it. The token is
+//   odd:  encode a cursor read from the input (its executionArn within
+//         kMaxArnBytes, as every record's is) and decode it. The token is
 //         URL-safe, decodes to the same cursor for the same filter and order,
 //         and is refused for another order, another agent, or with any one
 //         character changed.
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "core/page_token.h"
+#include "core/record.h"
 #include "fuzz_check.h"
 
 namespace exidx::fuzz {
@@ -63,6 +65,8 @@ void RoundTrip(FuzzedDataProvider& in) {
   Cursor last;
   last.start_date = in.ConsumeIntegral<EpochMillis>();
   last.execution_arn = in.ConsumeRemainingBytesAsString();
+  // Ingestion bounds the executionArn a cursor carries (core/record.h).
+  if (last.execution_arn.size() > kMaxArnBytes) last.execution_arn.resize(kMaxArnBytes);
 
   const std::string token = Codec().Encode(filter, order, last);
   for (char c : token) FUZZ_CHECK(IsUrlSafe(c));

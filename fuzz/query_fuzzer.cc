@@ -1,15 +1,18 @@
 // The query string of GET /v1/executions (src/server/query_string.h) and the
 // validation of listExecutionsFromIndex's arguments (ValidateQuery,
 // src/core/list_executions.h), on arbitrary text. Properties: parsed
-// parameters percent-encoded again parse to the same parameters; each
+// parameters percent-encoded again parse to the same parameters; they are
+// accepted exactly when every name is an argument's, given once; each
 // argument is the value its parameter had; a valid query has maxResults in
 // 1..1000, bounds within range with from <= to, and validates to the same
 // query when its arguments are given again in canonical form, with or without
 // a token issued for it; a rejection names the parameter, with the code the
 // contract gives it, in a short message.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -22,7 +25,9 @@
 namespace exidx::fuzz {
 namespace {
 
-constexpr std::size_t kMaxMessageBytes = 512;
+// A message quotes at most one value: at most 100 bytes of it, each written as
+// up to 4 characters (\xHH, when not UTF-8), beside the list of argument names.
+constexpr std::size_t kMaxMessageBytes = 1024;
 
 const PageTokenCodec& Codec() {
   static const PageTokenCodec codec("fuzz-page-token-secret-0123456789");
@@ -59,6 +64,16 @@ std::optional<std::string> ValueOf(const server::QueryParams& params, std::strin
     if (key == name) return value;
   }
   return std::nullopt;
+}
+
+// What QueryArgumentsOf accepts: names of the operation's arguments, each at most once.
+bool OnlyKnownNamesOnce(const server::QueryParams& params) {
+  std::set<std::string_view> seen;
+  for (const auto& [name, value] : params) {
+    const auto* end = std::end(kQueryArgumentNames);
+    if (std::find(std::begin(kQueryArgumentNames), end, name) == end || !seen.insert(name).second) return false;
+  }
+  return true;
 }
 
 bool SameQuery(const ValidatedQuery& a, const ValidatedQuery& b) {
@@ -135,10 +150,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto arguments = server::QueryArgumentsOf(*params);
   if (!arguments) {
-    CheckRejection(arguments.error());
-    FUZZ_CHECK(arguments.error().message.ends_with(": given more than once"));
+    const Error& error = arguments.error();
+    FUZZ_CHECK(error.code == ErrorCode::kInvalidParameter && error.message.size() <= kMaxMessageBytes);
+    FUZZ_CHECK(error.message.starts_with("unknown parameter ") || error.message.ends_with(": given more than once"));
+    FUZZ_CHECK(!OnlyKnownNamesOnce(*params));
     return 0;
   }
+  FUZZ_CHECK(OnlyKnownNamesOnce(*params));
   FUZZ_CHECK(arguments->agent_name == ValueOf(*params, "agentName"));
   FUZZ_CHECK(arguments->status == ValueOf(*params, "status"));
   FUZZ_CHECK(arguments->start_date_from == ValueOf(*params, "startDateFrom"));

@@ -32,7 +32,8 @@ max_len_of() {
   case "$1" in
     time) echo 64 ;;
     index_keys) echo 256 ;;
-    page_token | query) echo 1024 ;;
+    query) echo 1024 ;;
+    page_token) echo 4096 ;;  # Beyond the longest executionArn (kMaxArnBytes), which the target cuts to.
     *) echo 8192 ;;
   esac
 }
