@@ -22,7 +22,7 @@ if [ "${SKIP_SANITIZERS:-0}" != "1" ]; then
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit --timeout 900
 fi
 
-# 30000 inputs per target from the seed corpora: 39 s for all eight on 2 shared
+# 30000 inputs per target from the seed corpora: 52 s for all eight on 2 shared
 # cores, after a build of 3 min 10 s from scratch (8 s with a warm ccache).
 # `scripts/fuzz.sh --seconds N` fuzzes for longer.
 if [ "${SKIP_FUZZ:-0}" != "1" ]; then
