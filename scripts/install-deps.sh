@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   zip unzip busybox-static  # the Lambda package and its chroot test
   chromium                  # the History page's browser tests (tests/web)
+  clang-19 libclang-rt-19-dev  # the libFuzzer targets (fuzz/, scripts/fuzz.sh)
 )
 
 missing=()

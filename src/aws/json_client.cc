@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <random>
-#include <thread>
 
 #include "aws/curl_http_client.h"
 #include "aws/sigv4.h"
@@ -105,15 +104,27 @@ std::chrono::milliseconds JsonClient::RetryDelay(int retry) {
 }
 
 Result<std::string> JsonClient::Call(std::string_view operation, std::string_view request_json,
-                                     ServiceError* service_error) {
+                                     const Deadline& deadline, ServiceError* service_error) {
   ++calls_;
   const std::string what = std::string(ServiceLabel(service_)) + " " + std::string(operation);
+  const int max_attempts = std::max(1, options_.max_attempts);
   Error last{ErrorCode::kUnavailable, what + ": no attempt made"};
-  for (int attempt = 1; attempt <= std::max(1, options_.max_attempts); ++attempt) {
+  int attempts = 0;
+  // What the caller sees when the deadline ends the call: the last failure, if any, says why.
+  auto out_of_time = [&] {
+    std::string message =
+        what + ": stopped at the deadline after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s");
+    if (attempts > 0) message += " (last: " + last.message + ")";
+    return Fail(ErrorCode::kUnavailable, std::move(message));
+  };
+  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     if (attempt > 1) {
+      const std::chrono::milliseconds delay = RetryDelay(attempt - 1);
+      if (deadline.bounded() && delay >= deadline.Remaining()) return out_of_time();
       ++retries_;
-      std::this_thread::sleep_for(RetryDelay(attempt - 1));
+      deadline.clock().SleepFor(delay);
     }
+    if (deadline.Expired()) return out_of_time();
     if (service_error) *service_error = ServiceError{};
     auto credentials = context_->credentials().Get();
     if (!credentials) return std::unexpected(credentials.error());
@@ -126,7 +137,8 @@ Result<std::string> JsonClient::Call(std::string_view operation, std::string_vie
         {"X-Amz-Target", target_prefix_ + "." + std::string(operation)},
     };
     request.body = std::string(request_json);
-    request.timeout = options_.timeout;
+    request.timeout = deadline.Cap(options_.timeout);
+    if (request.timeout.count() <= 0) return out_of_time();
     auto signature = SignRequest(request, *credentials,
                                  SigningParams{.region = region_,
                                                .service = NamesOf(service_).signing_name,
@@ -134,6 +146,7 @@ Result<std::string> JsonClient::Call(std::string_view operation, std::string_vie
     if (!signature) return std::unexpected(Error{signature.error().code, what + ": " + signature.error().message});
 
     ++requests_;
+    ++attempts;
     auto response = context_->http().Send(request);
     if (!response) {
       last = Error{response.error().code, what + ": " + response.error().message};
@@ -151,7 +164,7 @@ Result<std::string> JsonClient::Call(std::string_view operation, std::string_vie
     if (service_error) *service_error = std::move(error);
     if (!retryable) return std::unexpected(last);
   }
-  last.message += " (after " + std::to_string(std::max(1, options_.max_attempts)) + " attempts)";
+  last.message += " (after " + std::to_string(max_attempts) + " attempts)";
   return std::unexpected(last);
 }
 

@@ -16,6 +16,7 @@
 #include "aws/http_client.h"
 #include "aws/service_endpoint.h"
 #include "core/clock.h"
+#include "core/deadline.h"
 #include "core/error.h"
 
 namespace exidx::aws {
@@ -46,7 +47,8 @@ class AwsContext {
 };
 
 struct JsonClientOptions {
-  // Per attempt: connecting, sending and receiving.
+  // Per attempt: connecting, sending and receiving; a call's deadline cuts it
+  // to what is left.
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
   // Attempts per call, the first included.
   int max_attempts = 4;
@@ -96,8 +98,21 @@ class JsonClient {
   // service's answer. A credentials error is returned as the provider gave it.
   // Messages name the service, the operation and the error, never a secret.
   // Thread-safe.
-  Result<std::string> Call(std::string_view operation, std::string_view request_json,
+  //
+  // `deadline` bounds the whole call, retries included: each attempt's timeout
+  // is min(options.timeout, time left), no attempt starts once it has passed,
+  // and no retry is made whose backoff would end at or past it. A call stopped
+  // by the deadline fails with kUnavailable and says so; as with any failed
+  // call, an attempt that timed out may still have been applied by the service.
+  // (Credentials are read from the provider's cache; a refresh it makes is
+  // bounded by the provider's own timeouts, not by `deadline`.)
+  Result<std::string> Call(std::string_view operation, std::string_view request_json, const Deadline& deadline,
                            ServiceError* service_error = nullptr);
+  // The same with no deadline: each attempt is bounded by options.timeout.
+  Result<std::string> Call(std::string_view operation, std::string_view request_json,
+                           ServiceError* service_error = nullptr) {
+    return Call(operation, request_json, Deadline::Never(), service_error);
+  }
 
   JsonClientStats Stats() const;
   const std::string& region() const { return region_; }

@@ -1,6 +1,7 @@
 #include "aws/sfn_client.h"
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 
@@ -29,33 +30,67 @@ std::optional<std::string> OptionalString(const json::object& object, std::strin
   return std::string(value->get_string());
 }
 
-// JSON 1.0 timestamps are epoch seconds, fractional.
-std::optional<EpochMillis> TimestampField(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (!value) return std::nullopt;
-  if (value->is_double()) return static_cast<EpochMillis>(std::llround(value->get_double() * 1000.0));
-  if (value->is_int64()) return value->get_int64() * 1000;
-  if (value->is_uint64()) return static_cast<EpochMillis>(value->get_uint64()) * 1000;
-  return std::nullopt;
+// Names a field of one execution in an answer that cannot be used.
+std::unexpected<Error> BadField(std::string_view operation, const json::object& execution, std::string_view key,
+                                std::string_view problem) {
+  return Fail(ErrorCode::kInternal, fmt::format("states {}: {} of execution {}: {}", operation, key,
+                                                Quoted(StringField(execution, "executionArn")), problem));
 }
 
-std::optional<std::int64_t> IntField(const json::object& object, std::string_view key) {
+// JSON 1.0 timestamps are epoch seconds, fractional. A time outside the
+// range a record may hold (years 0000..9999, core/time.h) has no text form,
+// and the largest overflow when turned into milliseconds: an answer with one
+// is an error, never a value. nullopt when the field is absent or null.
+Result<std::optional<EpochMillis>> TimestampField(std::string_view operation, const json::object& object,
+                                                  std::string_view key) {
   const auto* value = object.if_contains(key);
-  if (!value) return std::nullopt;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
-  return std::nullopt;
+  if (!value || value->is_null()) return std::nullopt;
+  std::optional<EpochMillis> millis;
+  if (value->is_double()) {
+    // kMinEpochMillis and kMaxEpochMillis are exact in a double (< 2^53); NaN compares false.
+    const double rounded = std::round(value->get_double() * 1000.0);
+    if (rounded >= static_cast<double>(kMinEpochMillis) && rounded <= static_cast<double>(kMaxEpochMillis)) {
+      millis = static_cast<EpochMillis>(rounded);
+    }
+  } else if (value->is_int64()) {
+    const std::int64_t seconds = value->get_int64();
+    if (seconds >= kMinEpochMillis / 1000 && seconds <= kMaxEpochMillis / 1000) millis = seconds * 1000;
+  } else if (value->is_uint64()) {
+    // Only integers above 2^63-1 are uint64 in Boost.JSON: out of range.
+  } else {
+    return BadField(operation, object, key, "expected epoch seconds, got " + Quoted(json::serialize(*value)));
+  }
+  if (!millis) {
+    return BadField(operation, object, key, "out of range (years 0000 to 9999): " + Quoted(json::serialize(*value)));
+  }
+  return millis;
 }
 
-ExecutionSummary ParseExecution(const json::object& object) {
+// redriveCount: a count, so an integer from 0 to 2^63-1; nullopt when absent or null.
+Result<std::optional<std::int64_t>> CountField(std::string_view operation, const json::object& object,
+                                               std::string_view key) {
+  const auto* value = object.if_contains(key);
+  if (!value || value->is_null()) return std::nullopt;
+  if (value->is_int64() && value->get_int64() >= 0) return value->get_int64();
+  return BadField(operation, object, key, "expected a count, got " + Quoted(json::serialize(*value)));
+}
+
+Result<ExecutionSummary> ParseExecution(std::string_view operation, const json::object& object) {
+  auto start_date = TimestampField(operation, object, "startDate");
+  if (!start_date) return std::unexpected(start_date.error());
+  if (!*start_date) return BadField(operation, object, "startDate", "missing");
+  auto stop_date = TimestampField(operation, object, "stopDate");
+  if (!stop_date) return std::unexpected(stop_date.error());
+  auto redrive_count = CountField(operation, object, "redriveCount");
+  if (!redrive_count) return std::unexpected(redrive_count.error());
   return ExecutionSummary{
       .execution_arn = StringField(object, "executionArn"),
       .state_machine_arn = StringField(object, "stateMachineArn"),
       .name = StringField(object, "name"),
       .status = StringField(object, "status"),
-      .start_date = TimestampField(object, "startDate").value_or(0),
-      .stop_date = TimestampField(object, "stopDate"),
-      .redrive_count = IntField(object, "redriveCount"),
+      .start_date = **start_date,
+      .stop_date = *stop_date,
+      .redrive_count = *redrive_count,
   };
 }
 
@@ -70,9 +105,10 @@ Result<std::unique_ptr<StepFunctionsClient>> StepFunctionsClient::Create(std::sh
   return std::make_unique<StepFunctionsClient>(std::move(*client));
 }
 
-Result<Tags> StepFunctionsClient::ListTagsForResource(const std::string& resource_arn, ServiceError* service_error) {
+Result<Tags> StepFunctionsClient::ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
+                                                      ServiceError* service_error) {
   auto body = client_->Call("ListTagsForResource", json::serialize(json::object{{"resourceArn", resource_arn}}),
-                            service_error);
+                            deadline, service_error);
   if (!body) return std::unexpected(body.error());
   auto object = ParseObject(*body, "ListTagsForResource");
   if (!object) return std::unexpected(object.error());
@@ -121,7 +157,10 @@ Result<ListPage<ExecutionSummary>> StepFunctionsClient::ListExecutions(
   ListPage<ExecutionSummary> page;
   if (const auto* list = object->if_contains("executions"); list && list->is_array()) {
     for (const auto& item : list->get_array()) {
-      if (item.is_object()) page.items.push_back(ParseExecution(item.get_object()));
+      if (!item.is_object()) continue;
+      auto execution = ParseExecution("ListExecutions", item.get_object());
+      if (!execution) return std::unexpected(execution.error());
+      page.items.push_back(std::move(*execution));
     }
   }
   page.next_token = NextToken(*object);
@@ -135,14 +174,16 @@ Result<ExecutionDescription> StepFunctionsClient::DescribeExecution(const std::s
   if (!body) return std::unexpected(body.error());
   auto object = ParseObject(*body, "DescribeExecution");
   if (!object) return std::unexpected(object.error());
-  return ExecutionDescription{.summary = ParseExecution(*object),
+  auto summary = ParseExecution("DescribeExecution", *object);
+  if (!summary) return std::unexpected(summary.error());
+  return ExecutionDescription{.summary = std::move(*summary),
                               .error = OptionalString(*object, "error"),
                               .cause = OptionalString(*object, "cause")};
 }
 
-Result<Tags> StepFunctionsTagSource::TagsOf(const std::string& state_machine_arn) {
+Result<Tags> StepFunctionsTagSource::TagsOf(const std::string& state_machine_arn, const Deadline& deadline) {
   ServiceError service_error;
-  auto tags = client_->ListTagsForResource(state_machine_arn, &service_error);
+  auto tags = client_->ListTagsForResource(state_machine_arn, deadline, &service_error);
   if (tags) return tags;
   const std::string& type = service_error.type;
   if (type == "ResourceNotFound" || type == "ResourceNotFoundException" || type == "StateMachineDoesNotExist" ||

@@ -55,7 +55,12 @@ class StepFunctionsClient {
                                                              JsonClientOptions options = {});
   explicit StepFunctionsClient(std::unique_ptr<JsonClient> client) : client_(std::move(client)) {}
 
-  Result<Tags> ListTagsForResource(const std::string& resource_arn, ServiceError* service_error = nullptr);
+  // Within `deadline` (JsonClient::Call).
+  Result<Tags> ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
+                                   ServiceError* service_error = nullptr);
+  Result<Tags> ListTagsForResource(const std::string& resource_arn, ServiceError* service_error = nullptr) {
+    return ListTagsForResource(resource_arn, Deadline::Never(), service_error);
+  }
 
   // One page of at most `max_results` (1..1000) items after `next_token`.
   Result<ListPage<StateMachineSummary>> ListStateMachines(const std::optional<std::string>& next_token,
@@ -78,11 +83,12 @@ class StepFunctionsClient {
 // (ResourceNotFound, StateMachineDoesNotExist, InvalidArn) has no tags; any
 // other failure (throttled, network, denied) is kUnavailable, so the event
 // that needed the tags fails and is retried rather than indexed by guess.
-// Caching is the AgentResolver's. Thread-safe.
+// The lookup, retries included, ends by the deadline it is given. Caching is
+// the AgentResolver's. Thread-safe.
 class StepFunctionsTagSource final : public TagSource {
  public:
   explicit StepFunctionsTagSource(std::shared_ptr<StepFunctionsClient> client) : client_(std::move(client)) {}
-  Result<Tags> TagsOf(const std::string& state_machine_arn) override;
+  Result<Tags> TagsOf(const std::string& state_machine_arn, const Deadline& deadline) override;
 
  private:
   const std::shared_ptr<StepFunctionsClient> client_;

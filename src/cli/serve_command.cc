@@ -39,6 +39,7 @@ struct ServeOptions {
   std::size_t max_connections = 1024;
   int read_timeout_ms = 10'000;
   int write_timeout_ms = 10'000;
+  int request_deadline_ms = 4'000;
   int heartbeat_ms = 15'000;
   int io_threads = 2;
   int worker_threads = 8;
@@ -152,7 +153,8 @@ int RunServe(const ServeOptions& options) {
       **store, indexer, *agents->resolver, hub, metrics,
       server::ServiceOptions{.read_keys = read_keys,
                              .ingest_keys = ingest_keys,
-                             .store_bytes = [store_path] { return DirectoryBytes(store_path); }});
+                             .store_bytes = [store_path] { return DirectoryBytes(store_path); },
+                             .ingest_deadline = std::chrono::milliseconds(options.request_deadline_ms)});
   if (!service) return ReportError(service.error());
 
   server::HttpServer http(
@@ -257,6 +259,14 @@ void AddServeCommand(CLI::App& app, int& exit_status) {
   command->add_option("--write-timeout-ms", options->write_timeout_ms, "Time allowed for each write to a client")
       ->capture_default_str()
       ->envname("EXIDX_WRITE_TIMEOUT_MS");
+  command
+      ->add_option("--request-deadline-ms", options->request_deadline_ms,
+                   "POST /v1/events: time one request may spend on tag lookups and store writes, retries "
+                   "included; past it the answer is 503 Unavailable with Retry-After and nothing is "
+                   "acknowledged. Keep it well inside EventBridge's 5 s timeout")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000))
+      ->envname("EXIDX_REQUEST_DEADLINE_MS");
   command->add_option("--heartbeat-ms", options->heartbeat_ms, "Interval of SSE heartbeat comments")
       ->capture_default_str()
       ->envname("EXIDX_HEARTBEAT_MS");

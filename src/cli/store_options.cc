@@ -18,6 +18,13 @@ void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durabil
                      "faster, and a power loss may lose the last acknowledged writes (a crash of exidx alone "
                      "does not)")
         ->envname("EXIDX_RELAXED_DURABILITY");
+    command
+        .add_option("--writes-in-flight", options.writes_in_flight,
+                    "DynamoDB: conditional PutItems a batch of events keeps in flight at once (1: one at a "
+                    "time); each execution is still written whole")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256))
+        ->envname("EXIDX_WRITES_IN_FLIGHT");
   }
 }
 
@@ -44,7 +51,8 @@ Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
     if (!table) return std::unexpected(table.error());
     const aws::Environment& env = aws::Environment::Process();
     DynamoDbStoreOptions store_options{.table_name = *table,
-                                       .token_secret = aws::GetSetting(env, "EXIDX_TOKEN_SECRET")};
+                                       .token_secret = aws::GetSetting(env, "EXIDX_TOKEN_SECRET"),
+                                       .max_writes_in_flight = options.writes_in_flight};
     auto store = DynamoDbStore::Open(aws::AwsContext::Default(env), std::move(store_options));
     if (!store) return std::unexpected(store.error());
     return std::unique_ptr<ExecutionStore>(std::move(*store));

@@ -16,11 +16,13 @@ namespace exidx::cli {
 struct StoreOptions {
   std::string store = "./exidx-data";  // A directory, or dynamodb://TABLE.
   bool relaxed_durability = false;
+  int writes_in_flight = 16;  // DynamoDB: PutItems one batch keeps in flight.
   // The embedded store's RocksDB warnings and errors; empty: standard error.
   DiagnosticsSink diagnostics;
 };
 
-// `with_durability`: the command writes, so --relaxed-durability applies.
+// `with_durability`: the command writes, so --relaxed-durability and
+// --writes-in-flight apply.
 void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durability);
 
 // Opens the store named by --store. kInvalidParameter for a store URL of an

@@ -13,6 +13,9 @@
 namespace exidx {
 
 // One execution as the History page reads it; absent optional fields omitted.
+// REQUIRES: the record's times within [kMinEpochMillis, kMaxEpochMillis], as
+// those of every record created (events) or read back (record_codec.h,
+// DynamoDB items) are; outside it durationSeconds could overflow.
 std::string RenderRecord(const ExecutionRecord& record);
 
 // {"executions": [...], "nextToken": ..., "hasMore": ..., "totalCount": ..., "metadata": {...}}

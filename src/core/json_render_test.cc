@@ -66,6 +66,20 @@ TEST(RenderRecord, OmitsAbsentOptionalFields) {
   EXPECT_EQ(f.at("redriveCount").as_int64(), 2);
 }
 
+// Every record is created or decoded with its times within the timestamp
+// range (record_codec, DynamoDB items, events): the widest one renders exactly.
+TEST(RenderRecord, RendersTheEndsOfTheTimestampRange) {
+  ExecutionRecord record = Finished();
+  record.start_date = kMinEpochMillis;
+  record.stop_date = kMaxEpochMillis;
+  record.indexed_at = kMaxEpochMillis;
+  const auto value = json::parse(RenderRecord(record)).as_object();
+  EXPECT_EQ(value.at("startDate").as_string(), "0000-01-01T00:00:00.000Z");
+  EXPECT_EQ(value.at("stopDate").as_string(), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(value.at("indexedAt").as_string(), "9999-12-31T23:59:59.999Z");
+  EXPECT_NE(RenderRecord(record).find(R"("durationSeconds":315569519999.999,)"), std::string::npos);
+}
+
 TEST(JsonWriter, MillisAsSeconds) {
   auto render = [](std::int64_t millis) {
     JsonWriter w;

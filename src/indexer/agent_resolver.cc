@@ -64,7 +64,8 @@ AgentResolver::AgentResolver(TagSource* source, AgentRule rule, const Clock& clo
   assert(source_ != nullptr || rule_.index_all);
 }
 
-Result<std::optional<std::string>> AgentResolver::AgentNameOf(std::string_view state_machine_arn) {
+Result<std::optional<std::string>> AgentResolver::AgentNameOf(std::string_view state_machine_arn,
+                                                              const Deadline& deadline) {
   if (source_ == nullptr) return StateMachineName(state_machine_arn);
   const std::string arn = UnqualifiedStateMachineArn(state_machine_arn);
   std::promise<Result<Decision>> promise;
@@ -83,9 +84,13 @@ Result<std::optional<std::string>> AgentResolver::AgentNameOf(std::string_view s
   }
   if (theirs.valid()) {
     hits_.fetch_add(1, std::memory_order_relaxed);
+    if (deadline.bounded() && theirs.wait_for(deadline.Remaining()) != std::future_status::ready) {
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("tags of {}: the deadline passed while waiting for the lookup in flight", arn));
+    }
     return theirs.get();
   }
-  Result<Decision> result = Lookup(arn);
+  Result<Decision> result = Lookup(arn, deadline);
   {
     std::lock_guard lock(mu_);
     in_flight_.erase(arn);
@@ -98,9 +103,9 @@ Result<std::optional<std::string>> AgentResolver::AgentNameOf(std::string_view s
   return result;
 }
 
-Result<std::optional<std::string>> AgentResolver::Lookup(const std::string& arn) {
+Result<std::optional<std::string>> AgentResolver::Lookup(const std::string& arn, const Deadline& deadline) {
   misses_.fetch_add(1, std::memory_order_relaxed);
-  auto tags = source_->TagsOf(arn);
+  auto tags = source_->TagsOf(arn, deadline);
   if (!tags) {
     failures_.fetch_add(1, std::memory_order_relaxed);
     return Fail(tags.error().code, fmt::format("tags of {}: {}", arn, tags.error().message));

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/deadline.h"
 #include "core/error.h"
 #include "indexer/tag_source.h"
 
@@ -60,8 +61,11 @@ class AgentResolver {
   AgentResolver(TagSource* source, AgentRule rule, const Clock& clock, AgentResolverOptions options = {});
 
   // The agent name for executions of this state machine, or nullopt when they
-  // are not indexed. An error (kUnavailable) when the tags could not be read.
-  Result<std::optional<std::string>> AgentNameOf(std::string_view state_machine_arn);
+  // are not indexed. An error (kUnavailable) when the tags could not be read
+  // before `deadline`: a lookup made here is bounded by it, and waiting for
+  // another caller's lookup of the same state machine ends at it too.
+  Result<std::optional<std::string>> AgentNameOf(std::string_view state_machine_arn,
+                                                 const Deadline& deadline = Deadline::Never());
 
   AgentCacheStats Stats() const;
 
@@ -72,7 +76,7 @@ class AgentResolver {
     EpochMillis expires_at;
   };
 
-  Result<Decision> Lookup(const std::string& arn);
+  Result<Decision> Lookup(const std::string& arn, const Deadline& deadline);
 
   TagSource* const source_;
   const AgentRule rule_;

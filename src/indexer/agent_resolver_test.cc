@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 #include <vector>
 
 #include "support/fake_clock.h"
+#include "support/fake_monotonic_clock.h"
 
 namespace exidx {
 namespace {
@@ -20,8 +22,11 @@ const Tags kAgentTags = {{"Type", "Agent"}, {"Application", "StepFunctionsAgent"
 // Answers from a map, counts calls, can fail or stall on demand.
 class ScriptedTagSource final : public TagSource {
  public:
-  Result<Tags> TagsOf(const std::string& arn) override {
+  Result<Tags> TagsOf(const std::string& arn, const Deadline& deadline) override {
     calls++;
+    deadline_bounded = deadline.bounded();
+    deadline_left_ms = deadline.Remaining().count();
+    if (hold.valid()) hold.wait();
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     if (fail) return Fail(ErrorCode::kUnavailable, "ThrottlingException: Rate exceeded");
     auto it = tags.find(arn);
@@ -32,6 +37,9 @@ class ScriptedTagSource final : public TagSource {
   std::atomic<int> calls{0};
   std::atomic<bool> fail{false};
   int delay_ms = 0;
+  std::shared_future<void> hold;  // When valid, lookups wait for it.
+  std::atomic<bool> deadline_bounded{false};
+  std::atomic<std::int64_t> deadline_left_ms{0};
 };
 
 TEST(ParseAgentTags, PairsAndErrors) {
@@ -123,6 +131,34 @@ TEST(AgentResolver, OneLookupInFlightPerArn) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(agreed, 8);
+  EXPECT_EQ(source.calls, 1);
+}
+
+TEST(AgentResolver, TheLookupGetsTheCallersDeadline) {
+  ScriptedTagSource source;
+  FakeClock clock;
+  exidx::testing::FakeMonotonicClock monotonic;
+  AgentResolver resolver(&source, AgentRule{}, clock);
+  EXPECT_EQ(resolver.AgentNameOf(kAgentArn, Deadline::After(std::chrono::milliseconds(700), monotonic)).value(),
+            "sql-agent");
+  EXPECT_TRUE(source.deadline_bounded);
+  EXPECT_EQ(source.deadline_left_ms, 700);
+}
+
+TEST(AgentResolver, WaitingForAnotherCallersLookupEndsAtTheDeadline) {
+  ScriptedTagSource source;
+  std::promise<void> release;
+  source.hold = release.get_future().share();
+  FakeClock clock;
+  AgentResolver resolver(&source, AgentRule{}, clock);
+  std::thread first([&] { EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent"); });
+  while (source.calls.load() == 0) std::this_thread::yield();
+  auto waiting = resolver.AgentNameOf(kAgentArn, Deadline::After(std::chrono::milliseconds(20)));
+  ASSERT_FALSE(waiting);
+  EXPECT_EQ(waiting.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(waiting.error().message.find("deadline"), std::string::npos) << waiting.error().message;
+  release.set_value();
+  first.join();
   EXPECT_EQ(source.calls, 1);
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fake_clock.h"
+#include "support/fake_monotonic_clock.h"
 #include "support/reference_store.h"
 
 namespace exidx {
@@ -16,7 +17,7 @@ constexpr std::string_view kOtherMachine = "arn:aws:states:us-west-2:1:stateMach
 
 class FailingTagSource final : public TagSource {
  public:
-  Result<Tags> TagsOf(const std::string&) override {
+  Result<Tags> TagsOf(const std::string&, const Deadline&) override {
     return Fail(ErrorCode::kUnavailable, "ThrottlingException");
   }
 };
@@ -101,6 +102,94 @@ TEST_F(IndexerTest, IndexAllIndexesNonAgents) {
 TEST(RenderIngestCounts, ContractShape) {
   EXPECT_EQ(RenderIngestCounts({.received = 3, .indexed = 2, .unchanged = 1, .skipped = 0}),
             R"({"received":3,"indexed":2,"unchanged":1,"skipped":0})");
+}
+
+}  // namespace
+}  // namespace exidx
+
+namespace exidx {
+namespace {
+
+// Applies the first `applies` candidates of a call, then fails, reporting
+// those as known: what DynamoDbStore does when a PutItem outlasts its retries.
+class PartlyFailingStore final : public ExecutionStore {
+ public:
+  explicit PartlyFailingStore(std::size_t applies) : applies_(applies) {}
+  using ExecutionStore::Apply;
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates, const Deadline& deadline,
+                                          KnownOutcomes* known) override {
+    seen_deadline_bounded = deadline.bounded();
+    const std::size_t n = std::min(applies_, candidates.size());
+    auto outcomes = inner_.Apply(candidates.subspan(0, n));
+    if (!outcomes) return outcomes;
+    if (n == candidates.size()) return outcomes;
+    if (known) {
+      known->assign(candidates.size(), std::nullopt);
+      for (std::size_t i = 0; i < n; ++i) (*known)[i] = (*outcomes)[i];
+    }
+    return Fail(ErrorCode::kUnavailable, "PutItem: ThrottlingException (after 4 attempts)");
+  }
+  Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return inner_.Scan(r); }
+  Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return inner_.Get(arn); }
+  Result<std::string> PageTokenSecret() override { return inner_.PageTokenSecret(); }
+
+  bool seen_deadline_bounded = false;
+
+ private:
+  const std::size_t applies_;
+  ReferenceStore inner_;
+};
+
+class IndexerFailureTest : public IndexerTest {};
+
+TEST_F(IndexerFailureTest, AFailedBatchTellsItsKnownAppliedPrefix) {
+  AgentResolver agents(tags_.get(), AgentRule{}, clock_);
+  PartlyFailingStore store(/*applies=*/2);
+  Indexer indexer(store, agents, clock_);
+  std::vector<ParsedEvent> events = {
+      Event(kAgentMachine, "a", ExecutionStatus::kRunning),  // candidate 0: applied
+      SkippedEvent{"other-kind"},                            // nothing to apply
+      Event(kOtherMachine, "x", ExecutionStatus::kRunning),  // not an agent
+      Event(kAgentMachine, "a", ExecutionStatus::kRunning),  // candidate 1: applied, unchanged
+      Event(kAgentMachine, "b", ExecutionStatus::kRunning),  // candidate 2: not applied
+      Event(kAgentMachine, "c", ExecutionStatus::kRunning),
+  };
+  IngestCounts applied{.received = 99};
+  auto counts = indexer.Ingest(events, Deadline::Never(), &applied);
+  ASSERT_FALSE(counts);
+  EXPECT_EQ(counts.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(applied, (IngestCounts{.received = 4, .indexed = 1, .unchanged = 1, .skipped = 2}));
+}
+
+TEST_F(IndexerFailureTest, NothingKnownAppliedWhenTagsFailOrTheStoreIsAtomic) {
+  FailingTagSource failing;
+  AgentResolver failing_agents(&failing, AgentRule{}, clock_);
+  Indexer failing_tags(store_, failing_agents, clock_);
+  std::vector<ParsedEvent> events = {SkippedEvent{"k"}, Event(kAgentMachine, "a", ExecutionStatus::kRunning)};
+  IngestCounts applied{.received = 99};
+  ASSERT_FALSE(failing_tags.Ingest(events, Deadline::Never(), &applied));
+  EXPECT_EQ(applied, IngestCounts{});
+
+  AgentResolver agents(tags_.get(), AgentRule{}, clock_);
+  store_.FailApplyWith(Error{ErrorCode::kUnavailable, "disk full"});
+  Indexer atomic(store_, agents, clock_);
+  applied = IngestCounts{.received = 99};
+  ASSERT_FALSE(atomic.Ingest(events, Deadline::Never(), &applied));
+  EXPECT_EQ(applied, (IngestCounts{.received = 1, .skipped = 1}));  // The skipped event needed nothing.
+}
+
+TEST_F(IndexerFailureTest, TheDeadlineReachesTheStoreAndAnExpiredOneWritesNothing) {
+  AgentResolver agents(tags_.get(), AgentRule{}, clock_);
+  PartlyFailingStore store(/*applies=*/10);
+  Indexer indexer(store, agents, clock_);
+  std::vector<ParsedEvent> events = {Event(kAgentMachine, "a", ExecutionStatus::kRunning)};
+  testing::FakeMonotonicClock monotonic;
+  ASSERT_TRUE(indexer.Ingest(events, Deadline::After(std::chrono::milliseconds(50), monotonic)));
+  EXPECT_TRUE(store.seen_deadline_bounded);
+  auto late = indexer.Ingest(events, Deadline::After(std::chrono::milliseconds(0), monotonic));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(late.error().message.find("deadline"), std::string::npos) << late.error().message;
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ Result<std::unique_ptr<FileTagSource>> FileTagSource::Parse(std::string_view tex
   return std::unique_ptr<FileTagSource>(new FileTagSource(std::move(all)));
 }
 
-Result<Tags> FileTagSource::TagsOf(const std::string& state_machine_arn) {
+Result<Tags> FileTagSource::TagsOf(const std::string& state_machine_arn, const Deadline&) {
   auto it = tags_.find(state_machine_arn);
   return it == tags_.end() ? Tags{} : it->second;
 }

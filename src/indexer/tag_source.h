@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "core/deadline.h"
 #include "core/error.h"
 
 namespace exidx {
@@ -18,9 +19,10 @@ class TagSource {
 
   // The tags of a state machine (its unqualified ARN); empty when it has none
   // or does not exist. An error (kUnavailable) when the lookup itself failed,
-  // e.g. throttled or unreachable: callers must then fail, never guess.
-  // Thread-safe.
-  virtual Result<Tags> TagsOf(const std::string& state_machine_arn) = 0;
+  // e.g. throttled or unreachable, or could not finish before `deadline`:
+  // callers must then fail, never guess. A source that asks a service makes
+  // no call that outlives `deadline`. Thread-safe.
+  virtual Result<Tags> TagsOf(const std::string& state_machine_arn, const Deadline& deadline) = 0;
 };
 
 // Tags read once from a JSON file {"<stateMachineArn>": {"<key>": "<value>"}}.
@@ -32,7 +34,7 @@ class FileTagSource final : public TagSource {
   // The same from JSON text; `origin` names it in messages.
   static Result<std::unique_ptr<FileTagSource>> Parse(std::string_view json, std::string_view origin);
 
-  Result<Tags> TagsOf(const std::string& state_machine_arn) override;
+  Result<Tags> TagsOf(const std::string& state_machine_arn, const Deadline& deadline) override;
 
  private:
   explicit FileTagSource(std::map<std::string, Tags, std::less<>> tags) : tags_(std::move(tags)) {}

@@ -8,9 +8,9 @@ namespace {
 TEST(FileTagSource, ReadsTagsAndMissingMeansNone) {
   auto source = FileTagSource::Parse(R"({"arn:sm:a": {"Type": "Agent", "AgentName": "x"}, "arn:sm:b": {}})", "t");
   ASSERT_TRUE(source) << source.error().message;
-  EXPECT_EQ((*source)->TagsOf("arn:sm:a").value(), (Tags{{"Type", "Agent"}, {"AgentName", "x"}}));
-  EXPECT_TRUE((*source)->TagsOf("arn:sm:b").value().empty());
-  EXPECT_TRUE((*source)->TagsOf("arn:sm:unknown").value().empty());
+  EXPECT_EQ((*source)->TagsOf("arn:sm:a", Deadline::Never()).value(), (Tags{{"Type", "Agent"}, {"AgentName", "x"}}));
+  EXPECT_TRUE((*source)->TagsOf("arn:sm:b", Deadline::Never()).value().empty());
+  EXPECT_TRUE((*source)->TagsOf("arn:sm:unknown", Deadline::Never()).value().empty());
 }
 
 TEST(FileTagSource, RejectsWrongShapesWithClearMessages) {

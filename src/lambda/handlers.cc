@@ -58,10 +58,10 @@ Result<QueryArguments> ArgumentsFromObject(const json::object& arguments) {
 
 }  // namespace
 
-Result<std::string> IndexHandler::Handle(std::string_view payload) {
+Result<std::string> IndexHandler::Handle(std::string_view payload, const Deadline& deadline) {
   auto event = ParseEvent(payload, 1);
   if (!event) return std::unexpected(event.error());
-  auto counts = indexer_.Ingest(std::span<const ParsedEvent>(&*event, 1));
+  auto counts = indexer_.Ingest(std::span<const ParsedEvent>(&*event, 1), deadline);
   if (!counts) return std::unexpected(counts.error());
   return RenderIngestCounts(*counts);
 }
@@ -92,7 +92,9 @@ Result<QueryArguments> ListArgumentsFromPayload(std::string_view payload) {
   return ArgumentsFromObject(arguments->get_object());
 }
 
-Result<std::string> ListHandler::Handle(std::string_view payload) {
+// Reads are not bounded by the deadline yet (ExecutionStore::Scan takes none);
+// the runtime loop still answers at the deadline.
+Result<std::string> ListHandler::Handle(std::string_view payload, const Deadline&) {
   const auto started = std::chrono::steady_clock::now();
   auto arguments = ListArgumentsFromPayload(payload);
   if (!arguments) return std::unexpected(arguments.error());

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/deadline.h"
 #include "core/error.h"
 #include "core/page_token.h"
 #include "core/query.h"
@@ -24,19 +25,23 @@ class InvocationHandler {
   // The response (a JSON text) for one invocation payload, or the error that
   // Lambda should report with errorType = ErrorCodeName(code). Thread-safe: the
   // runtime loop calls it from a worker thread, one invocation at a time.
-  virtual Result<std::string> Handle(std::string_view payload) = 0;
+  // `deadline`: when the runtime loop gives up on the invocation (Lambda's
+  // deadline less the margin); a handler's remote calls end by it.
+  virtual Result<std::string> Handle(std::string_view payload, const Deadline& deadline) = 0;
 };
 
 // EventBridge -> ParseEvent -> Indexer. Answers {"received":1,"indexed":..,
 // "unchanged":..,"skipped":..}. Errors: kInvalidEvent for a malformed event
-// and kUnavailable when a tag lookup or the store failed; both are reported as
+// and kUnavailable when a tag lookup or the store failed or the deadline
+// passed (the tag lookup and the PutItem, retries included, are bounded by
+// it, so the handler is done when the loop reports the error); both are reported as
 // Lambda errors, so the event is retried and, when retries are exhausted,
 // kept in the dead-letter queue instead of being dropped.
 class IndexHandler final : public InvocationHandler {
  public:
   // `indexer` must outlive the handler.
   explicit IndexHandler(Indexer& indexer) : indexer_(indexer) {}
-  Result<std::string> Handle(std::string_view payload) override;
+  Result<std::string> Handle(std::string_view payload, const Deadline& deadline) override;
 
  private:
   Indexer& indexer_;
@@ -61,7 +66,7 @@ class ListHandler final : public InvocationHandler {
   // `store` must outlive the handler; `tokens` authenticates page tokens with
   // the store's secret.
   ListHandler(ExecutionStore& store, PageTokenCodec tokens) : store_(store), tokens_(std::move(tokens)) {}
-  Result<std::string> Handle(std::string_view payload) override;
+  Result<std::string> Handle(std::string_view payload, const Deadline& deadline) override;
 
  private:
   ExecutionStore& store_;

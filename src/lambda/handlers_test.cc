@@ -78,37 +78,38 @@ class HandlersTest : public ::testing::Test {
 
 TEST_F(HandlersTest, IndexCountsAndErrorCodes) {
   IndexHandler handler(indexer_);
-  auto first = handler.Handle(kRunning);
+  auto first = handler.Handle(kRunning, Deadline::Never());
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(json::parse(*first), json::parse(R"({"received":1,"indexed":1,"unchanged":0,"skipped":0})"));
-  auto again = handler.Handle(kRunning);
+  auto again = handler.Handle(kRunning, Deadline::Never());
   ASSERT_TRUE(again);
   EXPECT_EQ(json::parse(*again).at("unchanged").as_int64(), 1);
 
-  auto invalid = handler.Handle(R"({"source":"aws.states"})");
+  auto invalid = handler.Handle(R"({"source":"aws.states"})", Deadline::Never());
   ASSERT_FALSE(invalid);
   EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidEvent);
 
   store_.FailApplyWith(Error{ErrorCode::kUnavailable, "store down"});
-  auto down = handler.Handle(kRunning);
+  auto down = handler.Handle(kRunning, Deadline::Never());
   ASSERT_FALSE(down);
   EXPECT_EQ(down.error().code, ErrorCode::kUnavailable);
 }
 
 TEST_F(HandlersTest, ListAnswersThePageAndRejectsBadArguments) {
-  ASSERT_TRUE(IndexHandler(indexer_).Handle(kRunning));
+  ASSERT_TRUE(IndexHandler(indexer_).Handle(kRunning, Deadline::Never()));
   ListHandler handler(store_, PageTokenCodec(std::string(32, 's')));
-  auto page = handler.Handle(R"({"fieldName":"listExecutionsFromIndex","arguments":{"agentName":"sm"}})");
+  auto page =
+      handler.Handle(R"({"fieldName":"listExecutionsFromIndex","arguments":{"agentName":"sm"}})", Deadline::Never());
   ASSERT_TRUE(page) << page.error().message;
   auto response = json::parse(*page).as_object();
   ASSERT_EQ(response.at("executions").as_array().size(), 1u);
   EXPECT_EQ(response.at("executions").at(0).at("status").as_string(), "RUNNING");
   EXPECT_TRUE(response.at("nextToken").is_null());
 
-  auto bad_limit = handler.Handle(R"({"arguments":{"maxResults":0}})");
+  auto bad_limit = handler.Handle(R"({"arguments":{"maxResults":0}})", Deadline::Never());
   ASSERT_FALSE(bad_limit);
   EXPECT_EQ(bad_limit.error().code, ErrorCode::kInvalidParameter);
-  auto bad_token = handler.Handle(R"({"arguments":{"nextToken":"forged"}})");
+  auto bad_token = handler.Handle(R"({"arguments":{"nextToken":"forged"}})", Deadline::Never());
   ASSERT_FALSE(bad_token);
   EXPECT_EQ(bad_token.error().code, ErrorCode::kInvalidToken);
 }

@@ -56,9 +56,13 @@ Status RunRuntimeLoop(RuntimeClient& client, InvocationHandler& handler, const C
       continue;
     }
 
+    // The handler's budget ends when the loop gives up waiting for it, so that
+    // its remote calls are over by the time the error is reported.
+    const Deadline deadline =
+        has_deadline ? Deadline::After(std::chrono::milliseconds(left - margin)) : Deadline::Never();
     auto payload = std::make_shared<std::string>(std::move(invocation->payload));
     std::future<Result<std::string>> work =
-        std::async(std::launch::async, [&handler, payload] { return handler.Handle(*payload); });
+        std::async(std::launch::async, [&handler, payload, deadline] { return handler.Handle(*payload, deadline); });
     if (has_deadline && work.wait_for(std::chrono::milliseconds(left - margin)) != std::future_status::ready) {
       Fail(client, *invocation,
            {ErrorCode::kUnavailable, "the invocation did not finish before its deadline (" +

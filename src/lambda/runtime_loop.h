@@ -29,7 +29,8 @@ struct RuntimeLoopOptions {
 };
 
 // Serves invocations one at a time. The handler runs on a worker thread so
-// that the loop can answer at the deadline; a handler that overruns is left
+// that the loop can answer at the deadline, and is given that instant as its
+// Deadline (Lambda's deadline less the margin); a handler that overruns is left
 // to finish (its effects are idempotent: the version rule) before the next
 // invocation is fetched, so at most one runs at a time. Sets _X_AMZN_TRACE_ID
 // for each invocation. Returns when max_invocations were served, or the error

@@ -224,13 +224,13 @@ HttpResponse ExecutionService::ListExecutions(const HttpRequest& request) {
   return JsonResponse(RenderListResponse(*page, fetch_millis));
 }
 
-Result<IngestCounts> ExecutionService::Ingest(std::string_view body) {
+Result<IngestCounts> ExecutionService::Ingest(std::string_view body, const Deadline& deadline) {
   auto events = ParseEventBatch(body);
   if (!events) {
     metrics_.RecordInvalidEvents(1);
     return std::unexpected(events.error());
   }
-  auto counts = indexer_.Ingest(*events);
+  auto counts = indexer_.Ingest(*events, deadline);
   if (!counts) return counts;
   metrics_.RecordIngest(*counts);
   if (counts->indexed > 0) hub_.Notify();
@@ -238,8 +238,18 @@ Result<IngestCounts> ExecutionService::Ingest(std::string_view body) {
 }
 
 HttpResponse ExecutionService::PostEvents(const HttpRequest& request) {
-  auto counts = Ingest(request.body);
-  if (!counts) return ErrorResponse(counts.error());
+  const Deadline deadline = Deadline::After(options_.ingest_deadline, *options_.deadline_clock);
+  auto counts = Ingest(request.body, deadline);
+  if (!counts) {
+    Error error = counts.error();
+    if (error.code == ErrorCode::kUnavailable && deadline.Expired()) {
+      error.message = fmt::format(
+          "the events were not all stored within the request's deadline ({} ms), so none "
+          "is acknowledged; retry (storing them again is harmless): {}",
+          options_.ingest_deadline.count(), error.message);
+    }
+    return ErrorResponse(error);
+  }
   return JsonResponse(RenderIngestCounts(*counts));
 }
 

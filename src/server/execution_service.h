@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/deadline.h"
 #include "core/error.h"
 #include "core/page_token.h"
 #include "indexer/agent_resolver.h"
@@ -35,6 +36,13 @@ struct ServiceOptions {
   std::size_t stream_batch = 256;
   // The store's size on disk for /metrics, or -1 when unknown. May be null.
   std::function<std::int64_t()> store_bytes;
+  // POST /v1/events: the budget of one request, from when its handler starts,
+  // for every call it makes (tag lookups, store writes, their retries). Past
+  // it the request is answered 503 with nothing acknowledged. Well inside
+  // EventBridge's 5 s timeout, which counts the network too.
+  std::chrono::milliseconds ingest_deadline{4000};
+  // The clock of those deadlines (tests); must outlive the service.
+  const MonotonicClock* deadline_clock = &MonotonicClock::System();
 };
 
 // Thread-safe: Handle runs on many worker threads at once.
@@ -50,10 +58,14 @@ class ExecutionService {
   // (except its transport time). May block on the store.
   HttpResponse Handle(const HttpRequest& request);
 
-  // Parses and ingests a body (one event, a JSON array or NDJSON) all or
-  // nothing, then notifies the hub. The path of POST /v1/events and of the
-  // demo feed. kInvalidEvent, or the indexer's errors (kUnavailable: retry).
-  Result<IngestCounts> Ingest(std::string_view body);
+  // Parses and ingests a body (one event, a JSON array or NDJSON), then
+  // notifies the hub. The path of POST /v1/events and of the demo feed.
+  // kInvalidEvent (nothing applied), or the indexer's errors (kUnavailable:
+  // retry; some events may have been applied, which a retry makes harmless),
+  // among them the deadline passing first. Answers only once every event is
+  // stored.
+  Result<IngestCounts> Ingest(std::string_view body, const Deadline& deadline);
+  Result<IngestCounts> Ingest(std::string_view body) { return Ingest(body, Deadline::Never()); }
 
   const Router& router() const { return router_; }
 

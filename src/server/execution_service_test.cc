@@ -8,9 +8,10 @@
 #include <boost/json.hpp>
 #include <limits>
 
-#include "server/test_events.h"
 #include "core/json_render.h"
+#include "server/test_events.h"
 #include "support/fake_clock.h"
+#include "support/fake_monotonic_clock.h"
 #include "support/reference_store.h"
 
 namespace exidx::server {
@@ -21,23 +22,42 @@ using testing::StatusEvent;
 
 class FailingTagSource final : public TagSource {
  public:
-  Result<Tags> TagsOf(const std::string&) override {
+  Result<Tags> TagsOf(const std::string&, const Deadline&) override {
     return Fail(ErrorCode::kUnavailable, "ListTagsForResource: throttled");
   }
 };
 
 class AgentTagSource final : public TagSource {
  public:
-  Result<Tags> TagsOf(const std::string&) override {
+  Result<Tags> TagsOf(const std::string&, const Deadline&) override {
     return Tags{{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}};
   }
+};
+
+// Agent tags, after `takes` of the fake monotonic clock; records the deadline it was given.
+class SlowTagSource final : public TagSource {
+ public:
+  SlowTagSource(testing::FakeMonotonicClock& clock, std::chrono::milliseconds takes) : clock_(clock), takes_(takes) {}
+  Result<Tags> TagsOf(const std::string&, const Deadline& deadline) override {
+    left_at_start = deadline.Remaining();
+    clock_.Advance(takes_);
+    return Tags{{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}};
+  }
+  std::chrono::milliseconds left_at_start{-1};
+
+ private:
+  testing::FakeMonotonicClock& clock_;
+  const std::chrono::milliseconds takes_;
 };
 
 // A store whose change feed says the reader missed changes.
 class TrimmedFeedStore final : public ExecutionStore {
  public:
   explicit TrimmedFeedStore(ExecutionStore& inner) : inner_(inner) {}
-  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c) override { return inner_.Apply(c); }
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c, const Deadline& d,
+                                          KnownOutcomes* k) override {
+    return inner_.Apply(c, d, k);
+  }
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return inner_.Scan(r); }
   Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return inner_.Get(arn); }
   Result<std::string> PageTokenSecret() override { return inner_.PageTokenSecret(); }
@@ -96,6 +116,28 @@ TEST_F(ExecutionServiceTest, FailingTagSourceGives503WithRetryAfterAndAppliesNot
   EXPECT_TRUE(store_.All({}, SortOrder::kDesc).empty());
   EXPECT_EQ(hub_.epoch(), 0u);
   EXPECT_NE(metrics_.Render(resolver_->Stats(), -1).find("exidx_tag_cache_failures_total 1\n"), std::string::npos);
+}
+
+TEST_F(ExecutionServiceTest, EachIngestRequestHasItsOwnDeadline) {
+  testing::FakeMonotonicClock monotonic;
+  SlowTagSource tags(monotonic, std::chrono::milliseconds(10));
+  SetUpService(&tags, ServiceOptions{.ingest_deadline = std::chrono::milliseconds(1234), .deadline_clock = &monotonic});
+  auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(tags.left_at_start, std::chrono::milliseconds(1234));
+}
+
+TEST_F(ExecutionServiceTest, PastTheDeadlineNothingIsWrittenAndTheAnswerIs503) {
+  testing::FakeMonotonicClock monotonic;
+  SlowTagSource tags(monotonic, std::chrono::milliseconds(4001));
+  SetUpService(&tags, ServiceOptions{.deadline_clock = &monotonic});
+  auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(ErrorCodeOf(response), "Unavailable");
+  EXPECT_EQ(response.headers, (std::vector<std::pair<std::string, std::string>>{{"Retry-After", "1"}}));
+  const std::string message(json::parse(response.body).at("error").at("message").as_string());
+  EXPECT_NE(message.find("deadline (4000 ms)"), std::string::npos) << message;
+  EXPECT_TRUE(store_.All({}, SortOrder::kDesc).empty());
 }
 
 TEST_F(ExecutionServiceTest, StoreFailureGives503) {
@@ -337,7 +379,10 @@ TEST_F(ExecutionServiceTest, StoreWithoutFeedAnswers503ForStreams) {
   class NoFeedStore final : public ExecutionStore {
    public:
     explicit NoFeedStore(ExecutionStore& inner) : inner_(inner) {}
-    Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c) override { return inner_.Apply(c); }
+    Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c, const Deadline& d,
+                                            KnownOutcomes* k) override {
+      return inner_.Apply(c, d, k);
+    }
     Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return inner_.Scan(r); }
     Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return inner_.Get(arn); }
     Result<std::string> PageTokenSecret() override { return inner_.PageTokenSecret(); }

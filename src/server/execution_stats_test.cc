@@ -151,7 +151,10 @@ TEST(ExecutionStatsTest, BucketsCoverTheRangeAndRenderAsTheApiSays) {
 TEST(ExecutionStatsTest, StoresWithoutStatisticsAnswerUnavailable) {
   class NoStats final : public ExecutionStore {
    public:
-    Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord>) override { return {}; }
+    Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord>, const Deadline&,
+                                            KnownOutcomes*) override {
+      return {};
+    }
     Result<std::vector<ExecutionRecord>> Scan(const ScanRequest&) override { return {}; }
     Result<std::optional<ExecutionRecord>> Get(std::string_view) override { return std::nullopt; }
     Result<std::string> PageTokenSecret() override { return std::string(32, 's'); }

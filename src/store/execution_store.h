@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/deadline.h"
 #include "core/error.h"
 #include "core/query.h"
 #include "core/record.h"
@@ -21,6 +22,10 @@ enum class ApplyOutcome {
   kIndexed,    // The candidate replaced the stored record (or was the first).
   kUnchanged,  // The stored record's version was equal or greater.
 };
+
+// For an Apply that failed: the outcome of each candidate (by position) known
+// to have taken effect, nullopt for the others.
+using KnownOutcomes = std::vector<std::optional<ApplyOutcome>>;
 
 // One change in a store's change feed: the record as a change left it.
 struct RecordChange {
@@ -78,9 +83,29 @@ class ExecutionStore {
   // execution only if Supersedes(candidate, stored) (the version rule), together
   // with all of the record's index entries, atomically. A candidate sees the
   // effect of earlier ones in the same call. When this returns a value, every
-  // change is as durable as the store was opened to make it; on an error,
-  // nothing of this call is visible.
-  virtual Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) = 0;
+  // change is as durable as the store was opened to make it.
+  //
+  // On an error, what holds depends on the store, and callers must assume the
+  // weaker: a store whose writes are one local commit (RocksDbStore) makes
+  // nothing of the call visible; a store that writes each execution on its
+  // own (DynamoDbStore) may have applied any subset of the executions, each
+  // one whole (never a record without its index entries, never a version
+  // older than the one stored). Either way, applying the same candidates
+  // again is safe and ends in the same records: merging is idempotent.
+  // When `known` is not null, a failed call may set it to the outcomes it
+  // knows took effect, by position; a nullopt, a position past its end or an
+  // untouched (empty) vector means "not known to have taken effect".
+  //
+  // `deadline` bounds the time the call may take: a store that waits on
+  // remote calls starts none once it has passed and makes none that outlives
+  // it, and then fails with kUnavailable. A store of local writes may ignore
+  // it (its writes end quickly or fail).
+  virtual Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates, const Deadline& deadline,
+                                                  KnownOutcomes* known) = 0;
+  // Apply with no deadline and no report of a partial failure.
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) {
+    return Apply(candidates, Deadline::Never(), nullptr);
+  }
 
   // Up to request.limit records matching request.filter in (startDate,
   // executionArn) order, strictly after request.after when given. Reads index

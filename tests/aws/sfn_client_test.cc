@@ -52,15 +52,15 @@ TEST_F(StepFunctionsTest, TagsOfTaggedUntaggedAndMissingStateMachines) {
   const std::string untagged = CreateStateMachine("untagged", {});
   StepFunctionsTagSource source(client_);
 
-  auto tags = source.TagsOf(tagged);
+  auto tags = source.TagsOf(tagged, Deadline::Never());
   ASSERT_TRUE(tags) << tags.error().message;
   EXPECT_EQ(*tags, (Tags{{"AgentName", "Researcher"}, {"Application", "StepFunctionsAgent"}, {"Type", "Agent"}}));
 
-  auto none = source.TagsOf(untagged);
+  auto none = source.TagsOf(untagged, Deadline::Never());
   ASSERT_TRUE(none) << none.error().message;
   EXPECT_TRUE(none->empty());
 
-  auto missing = source.TagsOf("arn:aws:states:us-east-1:123456789012:stateMachine:no-such-machine");
+  auto missing = source.TagsOf("arn:aws:states:us-east-1:123456789012:stateMachine:no-such-machine", Deadline::Never());
   ASSERT_TRUE(missing) << missing.error().message;
   EXPECT_TRUE(missing->empty());
 }
@@ -138,9 +138,9 @@ TEST(StepFunctionsFailureTest, LookupFailureFailsTheEventInsteadOfGuessing) {
   ASSERT_TRUE(client);
   StepFunctionsTagSource source(std::shared_ptr<StepFunctionsClient>(std::move(*client)));
   const std::string arn = "arn:aws:states:us-east-1:123456789012:stateMachine:whatever";
-  ASSERT_TRUE(source.TagsOf(arn));
+  ASSERT_TRUE(source.TagsOf(arn, Deadline::Never()));
   server.Stop();
-  auto tags = source.TagsOf(arn);
+  auto tags = source.TagsOf(arn, Deadline::Never());
   ASSERT_FALSE(tags);
   EXPECT_EQ(tags.error().code, ErrorCode::kUnavailable);
 

@@ -155,6 +155,22 @@ TEST_F(CliTest, InvalidEventFailsNamingItAndAppliesNothingOfItsBatch) {
   EXPECT_EQ(json::parse(query.out).at("executions").as_array().size(), 0u);
 }
 
+TEST_F(CliTest, AStoppedIngestPrintsItsCountsAndSkipPassesOverTheEventItNamed) {
+  std::string broken = ReadFile(kSamples);
+  broken.replace(broken.find("\"SUCCEEDED\""), 11, "\"FINISHED\"");
+  WriteFile(dir_.File("broken.ndjson"), broken);
+  auto stopped = Exidx({"ingest", dir_.File("broken.ndjson"), "--store", Store(), "--index-all"});
+  EXPECT_EQ(stopped.exit_status, 1);
+  EXPECT_EQ(json::parse(stopped.out), json::parse(R"({"received":0,"indexed":0,"unchanged":0,"skipped":0})"));
+  EXPECT_NE(stopped.err.find("--skip 0"), std::string::npos) << stopped.err;
+  // Past the invalid second event: the other four, counted without the two skipped.
+  auto resumed = Exidx({"ingest", dir_.File("broken.ndjson"), "--store", Store(), "--index-all", "--skip", "2"});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(json::parse(resumed.out), json::parse(R"({"received":3,"indexed":2,"unchanged":0,"skipped":1})"));
+  auto beyond = Exidx({"ingest", dir_.File("broken.ndjson"), "--store", Store(), "--index-all", "--skip", "9"});
+  EXPECT_EQ(beyond.exit_status, 2) << beyond.err;
+}
+
 TEST_F(CliTest, HelpForEverySubcommand) {
   for (const char* sub : {"ingest", "query", "simulate"}) {
     auto help = Exidx({sub, "--help"});

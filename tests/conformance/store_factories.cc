@@ -35,7 +35,10 @@ class TemporaryRocksDbStore final : public ExecutionStore {
     std::filesystem::remove_all(dir_);
   }
 
-  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c) override { return store_->Apply(c); }
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c, const Deadline& d,
+                                          KnownOutcomes* k) override {
+    return store_->Apply(c, d, k);
+  }
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return store_->Scan(r); }
   Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return store_->Get(arn); }
   Result<std::string> PageTokenSecret() override { return store_->PageTokenSecret(); }
@@ -77,7 +80,10 @@ class TemporaryDynamoDbStore final : public ExecutionStore {
 
   ~TemporaryDynamoDbStore() override { (void)DynamoDbStore::DeleteTable(store_->client(), table_); }
 
-  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c) override { return store_->Apply(c); }
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c, const Deadline& d,
+                                          KnownOutcomes* k) override {
+    return store_->Apply(c, d, k);
+  }
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return store_->Scan(r); }
   Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return store_->Get(arn); }
   Result<std::string> PageTokenSecret() override { return store_->PageTokenSecret(); }

@@ -24,7 +24,9 @@ using testing::QueuedInvocation;
 // and records the trace id it saw.
 class SleepyHandler final : public InvocationHandler {
  public:
-  Result<std::string> Handle(std::string_view payload) override {
+  Result<std::string> Handle(std::string_view payload, const Deadline& deadline) override {
+    deadline_bounded_ = deadline.bounded();
+    deadline_left_ = deadline.Remaining();
     const char* trace = std::getenv("_X_AMZN_TRACE_ID");
     last_trace_ = trace ? trace : "";
     std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(std::string(payload))));
@@ -33,6 +35,8 @@ class SleepyHandler final : public InvocationHandler {
   }
   std::string last_trace_;
   std::atomic<int> finished_{0};
+  std::atomic<bool> deadline_bounded_{false};               // Of the last invocation.
+  std::atomic<std::chrono::milliseconds> deadline_left_{};  // At its start.
 };
 
 std::int64_t NowMillis() { return SystemClock().NowMillis(); }
@@ -64,6 +68,22 @@ TEST(RuntimeLoopTest, OverrunIsUnavailableAndTheLoopCarriesOn) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1500));
   ASSERT_FALSE(log.empty());
   EXPECT_NE(log[0].find("deadline"), std::string::npos) << log[0];
+}
+
+TEST(RuntimeLoopTest, TheHandlerIsGivenTheInvocationDeadlineLessTheMargin) {
+  FakeRuntimeApi runtime;
+  aws::CurlHttpClient http;
+  RuntimeClient client(http, runtime.address());
+  SleepyHandler handler;
+  runtime.Enqueue(QueuedInvocation{.payload = "0", .deadline = NowMillis() + 5000});
+  SystemClock clock;
+  auto status =
+      RunRuntimeLoop(client, handler, clock, {.deadline_margin = std::chrono::milliseconds(300), .max_invocations = 1});
+  ASSERT_TRUE(status) << status.error().message;
+  ASSERT_EQ(runtime.WaitForResults(1).size(), 1u);
+  EXPECT_TRUE(handler.deadline_bounded_.load());
+  EXPECT_LE(handler.deadline_left_.load(), std::chrono::milliseconds(4700));
+  EXPECT_GT(handler.deadline_left_.load(), std::chrono::milliseconds(0));
 }
 
 TEST(RuntimeLoopTest, ErrorIsPostedBeforeTheDeadline) {

@@ -12,7 +12,10 @@ namespace exidx::testing {
 
 class ReferenceStore final : public ExecutionStore {
  public:
-  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) override;
+  using ExecutionStore::Apply;
+  // All or nothing; `deadline` is not consulted.
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates, const Deadline& deadline,
+                                          KnownOutcomes* known) override;
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) override;
   Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
   Result<std::string> PageTokenSecret() override { return std::string(32, 's'); }

@@ -370,49 +370,98 @@ DynamoDbStoreStats DynamoDbStore::Stats() const {
                             .items_returned = items_returned_.load()};
 }
 
-Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const ExecutionRecord> candidates) {
-  // Per execution, only the first candidate of the greatest version can change
-  // the table; the others' outcomes follow from the version stored before.
-  std::map<std::string_view, std::vector<std::size_t>> by_execution;
-  for (std::size_t i = 0; i < candidates.size(); ++i) by_execution[candidates[i].execution_arn].push_back(i);
-  std::vector<ApplyOutcome> outcomes(candidates.size(), ApplyOutcome::kUnchanged);
-  for (const auto& [arn, positions] : by_execution) {
-    std::vector<std::string> versions;
-    std::size_t best = 0;
-    for (std::size_t k = 0; k < positions.size(); ++k) {
-      versions.push_back(VersionKey(candidates[positions[k]]));
-      if (versions[k] > versions[best]) best = k;
-    }
-    const ExecutionRecord& winner = candidates[positions[best]];
-    json::object request{
-        {"TableName", options_.table_name},
-        {"Item", EncodeItem(winner)},
-        {"ConditionExpression", "attribute_not_exists(executionArn) OR attribute_not_exists(#v) OR #v < :v"},
-        {"ExpressionAttributeNames", json::object{{"#v", "version"}}},
-        {"ExpressionAttributeValues", json::object{{":v", S(versions[best])}}},
-        {"ReturnValues", "ALL_OLD"},
-    };
-    aws::ServiceError service_error;
-    auto body = client_->Call("PutItem", json::serialize(request), &service_error);
-    if (!body) {
-      if (service_error.type == "ConditionalCheckFailedException") continue;  // All unchanged.
-      return std::unexpected(body.error());
-    }
-    auto answer = ParseObject(*body, "PutItem");
-    if (!answer) return std::unexpected(answer.error());
-    std::optional<std::string> stored;
-    if (const auto* old = answer->if_contains("Attributes"); old && old->is_object()) {
-      const auto* version = StringAttribute(old->get_object(), "version");
-      stored = version ? std::string(*version) : std::string();  // No version: below all.
-    }
-    for (std::size_t k = 0; k < positions.size(); ++k) {
-      if (!stored || versions[k] > *stored) {
-        outcomes[positions[k]] = ApplyOutcome::kIndexed;
-        stored = versions[k];
-      }
+Status DynamoDbStore::PutLatest(std::span<const ExecutionRecord> candidates, const std::vector<std::size_t>& positions,
+                                const Deadline& deadline, std::vector<ApplyOutcome>& outcomes) {
+  // Only the first candidate of the greatest version can change the table;
+  // the others' outcomes follow from the version stored before.
+  std::vector<std::string> versions;
+  std::size_t best = 0;
+  for (std::size_t k = 0; k < positions.size(); ++k) {
+    versions.push_back(VersionKey(candidates[positions[k]]));
+    if (versions[k] > versions[best]) best = k;
+  }
+  const ExecutionRecord& winner = candidates[positions[best]];
+  json::object request{
+      {"TableName", options_.table_name},
+      {"Item", EncodeItem(winner)},
+      {"ConditionExpression", "attribute_not_exists(executionArn) OR attribute_not_exists(#v) OR #v < :v"},
+      {"ExpressionAttributeNames", json::object{{"#v", "version"}}},
+      {"ExpressionAttributeValues", json::object{{":v", S(versions[best])}}},
+      {"ReturnValues", "ALL_OLD"},
+  };
+  aws::ServiceError service_error;
+  auto body = client_->Call("PutItem", json::serialize(request), deadline, &service_error);
+  if (!body) {
+    if (service_error.type == "ConditionalCheckFailedException") return {};  // All unchanged.
+    return std::unexpected(body.error());
+  }
+  auto answer = ParseObject(*body, "PutItem");
+  if (!answer) return std::unexpected(answer.error());
+  std::optional<std::string> stored;
+  if (const auto* old = answer->if_contains("Attributes"); old && old->is_object()) {
+    const auto* version = StringAttribute(old->get_object(), "version");
+    stored = version ? std::string(*version) : std::string();  // No version: below all.
+  }
+  for (std::size_t k = 0; k < positions.size(); ++k) {
+    if (!stored || versions[k] > *stored) {
+      outcomes[positions[k]] = ApplyOutcome::kIndexed;
+      stored = versions[k];
     }
   }
-  return outcomes;
+  return {};
+}
+
+Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const ExecutionRecord> candidates,
+                                                       const Deadline& deadline, KnownOutcomes* known) {
+  // Executions in the order of their first candidate, each with its candidates' positions.
+  std::vector<std::vector<std::size_t>> executions;
+  {
+    std::map<std::string_view, std::size_t> index;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      auto [it, fresh] = index.try_emplace(candidates[i].execution_arn, executions.size());
+      if (fresh) executions.emplace_back();
+      executions[it->second].push_back(i);
+    }
+  }
+  std::vector<ApplyOutcome> outcomes(candidates.size(), ApplyOutcome::kUnchanged);
+  std::vector<char> written(executions.size(), 0);  // Each slot set by one thread, read after the join.
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mu;
+  std::optional<Error> error;  // Guarded by error_mu: the first one.
+  auto work = [&] {
+    while (!failed.load()) {
+      const std::size_t e = next.fetch_add(1);
+      if (e >= executions.size()) return;
+      Status put = PutLatest(candidates, executions[e], deadline, outcomes);
+      if (!put) {
+        std::lock_guard lock(error_mu);
+        if (!error) error = put.error();
+        failed = true;
+        return;
+      }
+      written[e] = 1;
+    }
+  };
+  // The calling thread writes too; each helper adds one PutItem in flight.
+  const std::size_t helpers =
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(options_.max_writes_in_flight, 1)), executions.size());
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 1; i < helpers; ++i) threads.emplace_back(work);
+    work();
+  }
+  if (!error) return outcomes;
+  const auto done = static_cast<std::size_t>(std::count(written.begin(), written.end(), 1));
+  if (known) {
+    known->assign(candidates.size(), std::nullopt);
+    for (std::size_t e = 0; e < executions.size(); ++e) {
+      if (!written[e]) continue;
+      for (std::size_t position : executions[e]) (*known)[position] = outcomes[position];
+    }
+  }
+  return Fail(error->code, error->message + " (" + std::to_string(done) + " of " + std::to_string(executions.size()) +
+                               " executions of this batch written; writing them again is safe)");
 }
 
 Result<std::optional<ExecutionRecord>> DynamoDbStore::Get(std::string_view execution_arn) {

@@ -110,6 +110,22 @@ std::unexpected<Error> Corrupt(std::string_view execution_arn, std::string_view 
   return Fail(ErrorCode::kInternal, fmt::format("stored record of {} is corrupt: {}", Quoted(execution_arn), problem));
 }
 
+// Every record is created with its times within the timestamp range
+// (core/time.h: events, DynamoDB items and Step Functions answers are checked
+// against it), so a time outside it is a corrupt value. Rendering one would
+// be wrong (no text form) and undefined (durationSeconds overflows).
+std::optional<std::string> TimeOutOfRange(const ExecutionRecord& record) {
+  auto check = [](std::string_view name, EpochMillis t) -> std::optional<std::string> {
+    if (t >= kMinEpochMillis && t <= kMaxEpochMillis) return std::nullopt;
+    return fmt::format("{} out of range: {}", name, t);
+  };
+  if (auto problem = check("startDate", record.start_date)) return problem;
+  if (record.stop_date) {
+    if (auto problem = check("stopDate", *record.stop_date)) return problem;
+  }
+  return check("indexedAt", record.indexed_at);
+}
+
 }  // namespace
 
 void EncodeRecordValue(const ExecutionRecord& record, std::string& out) {
@@ -174,6 +190,7 @@ Result<ExecutionRecord> DecodeRecordValue(std::string_view execution_arn, std::s
   if (flags & kHasTtl) record.ttl = in.Signed();
   if (!in.ok()) return Corrupt(execution_arn, "truncated value");
   if (!in.AtEnd()) return Corrupt(execution_arn, "trailing bytes");
+  if (auto problem = TimeOutOfRange(record)) return Corrupt(execution_arn, *problem);
   return record;
 }
 

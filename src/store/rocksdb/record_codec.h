@@ -16,7 +16,9 @@
 //   [stopDate zigzag varint of (stopDate - startDate)]
 //   [error, cause: varint length + bytes]
 //   [ttl zigzag varint]
-// Differences are taken modulo 2^64, so every int64 value round-trips.
+// Differences are taken modulo 2^64, so every int64 value encodes; a value
+// whose startDate, stopDate or indexedAt lies outside the timestamp range
+// (kMinEpochMillis..kMaxEpochMillis, core/time.h) decodes as corrupt.
 // Bit 4 says that stateMachineArn and executionName are those named by the
 // executionArn ("arn:P:states:R:A:execution:M:N" names
 // "arn:P:states:R:A:stateMachine:M" and "N"), as they are for every standard
@@ -38,8 +40,9 @@ inline constexpr char kRecordFormatVersion = 2;
 // Appends the encoding of `record` (all fields but execution_arn) to `out`.
 void EncodeRecordValue(const ExecutionRecord& record, std::string& out);
 
-// The record stored under `execution_arn` with value `bytes`; kInternal when
-// the bytes are not a complete record of a known format version.
+// The record stored under `execution_arn` with value `bytes`; kInternal,
+// naming the key, when the bytes are not a complete record of a known format
+// version or hold a time outside the timestamp range.
 Result<ExecutionRecord> DecodeRecordValue(std::string_view execution_arn, std::string_view bytes);
 
 }  // namespace exidx

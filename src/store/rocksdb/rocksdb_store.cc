@@ -736,7 +736,8 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(rep)));
 }
 
-Result<std::vector<ApplyOutcome>> RocksDbStore::Apply(std::span<const ExecutionRecord> candidates) {
+Result<std::vector<ApplyOutcome>> RocksDbStore::Apply(std::span<const ExecutionRecord> candidates, const Deadline&,
+                                                      KnownOutcomes*) {
   if (candidates.empty()) return std::vector<ApplyOutcome>();
   if (rep_->read_only) return Fail(ErrorCode::kUnavailable, ReadOnlyMessage());
   Writer self;

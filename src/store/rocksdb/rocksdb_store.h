@@ -113,7 +113,10 @@ class RocksDbStore final : public ExecutionStore {
   // reopened; meanwhile Apply answers kUnavailable and reads go on. A failed
   // fsync is ambiguous as everywhere: its batch may reappear after a reopen,
   // and since candidates merge by version, the caller's retry ends the same.
-  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates) override;
+  using ExecutionStore::Apply;
+  // Local writes: `deadline` is not consulted, and a failed call applies nothing.
+  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates, const Deadline& deadline,
+                                          KnownOutcomes* known) override;
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) override;
   Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
   Result<std::string> PageTokenSecret() override;
