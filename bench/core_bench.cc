@@ -17,10 +17,10 @@
 
 #include <sys/resource.h>
 
-#include "core/list_executions.h"
 #include "indexer/indexer.h"
 #include "indexer/tag_source.h"
-#include "server/execution_stats.h"
+#include "query/execution_stats.h"
+#include "query/list_executions.h"
 #include "simulate/simulator.h"
 #include "store/rocksdb/rocksdb_store.h"
 
@@ -184,15 +184,15 @@ int Run(const Args& args) {
   // Statistics over the whole 30-day window: from the hourly cells (what the
   // stats route does) against the same counts computed by walking the index.
   {
-    server::StatsQuery stats_query;
+    StatsQuery stats_query;
     stats_query.filter.start_to = sim.window_end - 1;
     stats_query.filter.start_from = stats_query.filter.start_to - 30LL * 24 * 3600 * 1000 + 1;
-    stats_query.bucket = server::StatsBucket::kDay;
+    stats_query.bucket = StatsBucket::kDay;
     std::vector<double> cell_ms;
     std::uint64_t cell_total = 0;
     for (int i = 0; i < 21; ++i) {
       const auto t0 = Clock::now();
-      auto answer = server::ComputeStats(**store, stats_query);
+      auto answer = ComputeStats(**store, stats_query);
       cell_ms.push_back(Seconds(Clock::now() - t0) * 1e3);
       if (!answer) {
         std::cerr << answer.error().message << '\n';

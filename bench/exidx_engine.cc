@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "bench/bench_engine.h"
-#include "core/list_executions.h"
 #include "core/page_token.h"
+#include "query/list_executions.h"
 #include "store/rocksdb/rocksdb_store.h"
 
 namespace exidx::bench {

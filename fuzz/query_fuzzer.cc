@@ -1,6 +1,6 @@
 // The query string of GET /v1/executions (src/server/query_string.h) and the
 // validation of listExecutionsFromIndex's arguments (ValidateQuery,
-// src/core/list_executions.h), on arbitrary text. Properties: parsed
+// src/query/list_executions.h), on arbitrary text. Properties: parsed
 // parameters percent-encoded again parse to the same parameters; they are
 // accepted exactly when every name is an argument's, given once; each
 // argument is the value its parameter had; a valid query has maxResults in
@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/list_executions.h"
 #include "core/page_token.h"
+#include "query/list_executions.h"
 #include "fuzz_check.h"
 #include "record_checks.h"
 #include "server/query_string.h"

@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/check-layering.py  # layers only point down (README, Layout)
 
 jobs=$(nproc)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXIDX_BUILD_TESTS=ON -DEXIDX_BUILD_BENCH=ON >/dev/null

@@ -105,14 +105,14 @@ Result<std::unique_ptr<StepFunctionsClient>> StepFunctionsClient::Create(std::sh
   return std::make_unique<StepFunctionsClient>(std::move(*client));
 }
 
-Result<Tags> StepFunctionsClient::ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
+Result<ResourceTags> StepFunctionsClient::ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
                                                       ServiceError* service_error) {
   auto body = client_->Call("ListTagsForResource", json::serialize(json::object{{"resourceArn", resource_arn}}),
                             deadline, service_error);
   if (!body) return std::unexpected(body.error());
   auto object = ParseObject(*body, "ListTagsForResource");
   if (!object) return std::unexpected(object.error());
-  Tags tags;
+  ResourceTags tags;
   if (const auto* list = object->if_contains("tags"); list && list->is_array()) {
     for (const auto& tag : list->get_array()) {
       if (!tag.is_object()) continue;
@@ -179,19 +179,6 @@ Result<ExecutionDescription> StepFunctionsClient::DescribeExecution(const std::s
   return ExecutionDescription{.summary = std::move(*summary),
                               .error = OptionalString(*object, "error"),
                               .cause = OptionalString(*object, "cause")};
-}
-
-Result<Tags> StepFunctionsTagSource::TagsOf(const std::string& state_machine_arn, const Deadline& deadline) {
-  ServiceError service_error;
-  auto tags = client_->ListTagsForResource(state_machine_arn, deadline, &service_error);
-  if (tags) return tags;
-  const std::string& type = service_error.type;
-  if (type == "ResourceNotFound" || type == "ResourceNotFoundException" || type == "StateMachineDoesNotExist" ||
-      type == "InvalidArn") {
-    return Tags{};
-  }
-  return Fail(ErrorCode::kUnavailable, "cannot read the tags of state machine " + Quoted(state_machine_arn) + ": " +
-                                           tags.error().message);
 }
 
 }  // namespace exidx::aws

@@ -1,21 +1,24 @@
 // StepFunctionsClient: the few Step Functions operations exidx uses (tags for
-// the agent rule; state machines and executions for backfill), and
-// StepFunctionsTagSource, the TagSource behind "neither --tags-file nor
-// --index-all" (CONTRACT.md section 3).
+// the agent rule; state machines and executions for backfill).
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "aws/json_client.h"
+#include "core/deadline.h"
 #include "core/error.h"
 #include "core/status.h"
 #include "core/time.h"
-#include "indexer/tag_source.h"
 
 namespace exidx::aws {
+
+// A resource's tags, key -> value.
+using ResourceTags = std::map<std::string, std::string, std::less<>>;
 
 struct StateMachineSummary {
   std::string state_machine_arn;
@@ -56,9 +59,9 @@ class StepFunctionsClient {
   explicit StepFunctionsClient(std::unique_ptr<JsonClient> client) : client_(std::move(client)) {}
 
   // Within `deadline` (JsonClient::Call).
-  Result<Tags> ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
+  Result<ResourceTags> ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
                                    ServiceError* service_error = nullptr);
-  Result<Tags> ListTagsForResource(const std::string& resource_arn, ServiceError* service_error = nullptr) {
+  Result<ResourceTags> ListTagsForResource(const std::string& resource_arn, ServiceError* service_error = nullptr) {
     return ListTagsForResource(resource_arn, Deadline::Never(), service_error);
   }
 
@@ -77,21 +80,6 @@ class StepFunctionsClient {
 
  private:
   const std::unique_ptr<JsonClient> client_;
-};
-
-// Tags from ListTagsForResource. A state machine that does not exist
-// (ResourceNotFound, StateMachineDoesNotExist, InvalidArn) has no tags; any
-// other failure (throttled, network, denied) is kUnavailable, so the event
-// that needed the tags fails and is retried rather than indexed by guess.
-// The lookup, retries included, ends by the deadline it is given. Caching is
-// the AgentResolver's. Thread-safe.
-class StepFunctionsTagSource final : public TagSource {
- public:
-  explicit StepFunctionsTagSource(std::shared_ptr<StepFunctionsClient> client) : client_(std::move(client)) {}
-  Result<Tags> TagsOf(const std::string& state_machine_arn, const Deadline& deadline) override;
-
- private:
-  const std::shared_ptr<StepFunctionsClient> client_;
 };
 
 }  // namespace exidx::aws

@@ -2,6 +2,7 @@
 
 #include "aws/environment.h"
 #include "aws/sfn_client.h"
+#include "indexer/step_functions_tag_source.h"
 
 namespace exidx::cli {
 
@@ -40,7 +41,7 @@ Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clo
                   "no tag source: give --tags-file PATH, --index-all, or an AWS region (AWS_REGION) to read tags "
                   "from Step Functions (" + client.error().message + ")");
     }
-    setup.tags = std::make_unique<aws::StepFunctionsTagSource>(std::shared_ptr<aws::StepFunctionsClient>(std::move(*client)));
+    setup.tags = std::make_unique<StepFunctionsTagSource>(std::shared_ptr<aws::StepFunctionsClient>(std::move(*client)));
   }
   setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), std::move(rule), clock);
   return setup;

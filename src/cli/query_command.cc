@@ -6,7 +6,7 @@
 #include "cli/output_format.h"
 #include "cli/store_options.h"
 #include "core/json_render.h"
-#include "core/list_executions.h"
+#include "query/list_executions.h"
 
 namespace exidx::cli {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/store_options.h"
-#include "server/execution_stats.h"
+#include "query/execution_stats.h"
 
 namespace exidx::cli {
 namespace {
@@ -27,11 +27,11 @@ std::string Seconds(const DurationHistogram& durations, double q) {
   return durations.total == 0 ? "-" : fmt::format("{:.3g}", durations.Quantile(q));
 }
 
-void PrintTable(const server::StatsAnswer& answer, std::ostream& out) {
+void PrintTable(const StatsAnswer& answer, std::ostream& out) {
   out << fmt::format("{:<24} {:>10}", "start", "executions");
   for (ExecutionStatus status : kAllStatuses) out << fmt::format(" {:>15}", StatusName(status));
   out << fmt::format(" {:>9} {:>9}\n", "p50 s", "p95 s");
-  auto row = [&](std::string_view label, const server::StatsCell& cell) {
+  auto row = [&](std::string_view label, const StatsCell& cell) {
     out << fmt::format("{:<24} {:>10}", label, cell.executions);
     for (ExecutionStatus status : kAllStatuses) {
       auto it = cell.counts.find(status);
@@ -50,18 +50,18 @@ int RunStats(const StatsOptions& options) {
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  auto query = server::ParseStatsQuery(Given(options.agent), Given(options.status), Given(options.from),
+  auto query = ParseStatsQuery(Given(options.agent), Given(options.status), Given(options.from),
                                        Given(options.to), Given(options.bucket), now);
   if (!query) return ReportError(query.error());
   auto store = OpenStore(options.store);
   if (!store) return ReportError(store.error());
   const auto started = std::chrono::steady_clock::now();
-  auto answer = server::ComputeStats(**store, *query);
+  auto answer = ComputeStats(**store, *query);
   if (!answer) return ReportError(answer.error());
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   if (options.format == "json") {
-    std::cout << server::RenderStats(*answer, millis) << '\n';
+    std::cout << RenderStats(*answer, millis) << '\n';
   } else {
     PrintTable(*answer, std::cout);
   }

@@ -10,7 +10,7 @@
 
 #include "core/event.h"
 #include "core/json_render.h"
-#include "core/list_executions.h"
+#include "query/list_executions.h"
 
 namespace exidx::lambda {
 namespace {

@@ -10,8 +10,8 @@
 
 #include "core/event.h"
 #include "core/json_render.h"
-#include "core/list_executions.h"
-#include "server/execution_stats.h"
+#include "query/execution_stats.h"
+#include "query/list_executions.h"
 #include "server/query_string.h"
 #include "server/web_assets.h"
 

@@ -7,6 +7,7 @@
 
 #include "aws/moto_server.h"
 #include "indexer/agent_resolver.h"
+#include "indexer/step_functions_tag_source.h"
 #include "support/fake_clock.h"
 
 namespace exidx::aws {

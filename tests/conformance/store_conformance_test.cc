@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <random>
 
-#include "core/list_executions.h"
-#include "indexer/indexer.h"
 #include "conformance/store_factories.h"
+#include "indexer/indexer.h"
+#include "query/list_executions.h"
 #include "support/fake_clock.h"
 #include "support/reference_store.h"
 

@@ -1,7 +1,7 @@
 // The stats answer against a brute-force count over the same records: random
 // executions with status changes, redrives, duplicates and any delivery
 // order; random filters and ranges whose ends fall inside hours.
-#include "server/execution_stats.h"
+#include "query/execution_stats.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 
 #include "support/reference_store.h"
 
-namespace exidx::server {
+namespace exidx {
 namespace {
 
 constexpr EpochMillis kT0 = 1'759'100'000'000;  // 2025-09-28T22:53:20Z: not on an hour.
@@ -169,4 +169,4 @@ TEST(ExecutionStatsTest, StoresWithoutStatisticsAnswerUnavailable) {
 }
 
 }  // namespace
-}  // namespace exidx::server
+}  // namespace exidx

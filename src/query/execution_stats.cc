@@ -1,10 +1,10 @@
-#include "server/execution_stats.h"
+#include "query/execution_stats.h"
 
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 
-namespace exidx::server {
+namespace exidx {
 namespace {
 
 constexpr EpochMillis kMillisPerDay = 24 * kMillisPerHour;
@@ -180,4 +180,4 @@ std::string RenderStats(const StatsAnswer& answer, std::int64_t fetch_millis) {
   });
 }
 
-}  // namespace exidx::server
+}  // namespace exidx

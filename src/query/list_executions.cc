@@ -1,4 +1,4 @@
-#include "core/list_executions.h"
+#include "query/list_executions.h"
 
 #include <fmt/format.h>
 

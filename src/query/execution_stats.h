@@ -16,7 +16,7 @@
 #include "core/query.h"
 #include "store/execution_store.h"
 
-namespace exidx::server {
+namespace exidx {
 
 enum class StatsBucket { kHour, kDay };
 
@@ -60,4 +60,4 @@ Result<StatsAnswer> ComputeStats(ExecutionStore& store, const StatsQuery& query)
 //  "totals":{...same fields...},"metadata":{"fetchTime":ms,"durationError":"..."}}
 std::string RenderStats(const StatsAnswer& answer, std::int64_t fetch_millis);
 
-}  // namespace exidx::server
+}  // namespace exidx
