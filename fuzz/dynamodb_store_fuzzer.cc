@@ -18,14 +18,17 @@
 #include <memory>
 #include <string>
 
-#include "fake_aws.h"
 #include "fuzz_check.h"
 #include "record_builder.h"
 #include "record_checks.h"
 #include "store/dynamodb/dynamodb_store.h"
+#include "support/scripted_aws.h"
 
 namespace exidx::fuzz {
 namespace {
+
+using testing::OperationOf;
+using testing::ScriptedJsonClient;
 
 namespace json = boost::json;
 

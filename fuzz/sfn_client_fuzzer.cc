@@ -11,12 +11,15 @@
 #include <string>
 
 #include "aws/sfn_client.h"
-#include "fake_aws.h"
 #include "fuzz_check.h"
 #include "record_checks.h"
+#include "support/scripted_aws.h"
 
 namespace exidx::fuzz {
 namespace {
+
+using testing::OperationOf;
+using testing::ScriptedJsonClient;
 
 std::string answer;
 

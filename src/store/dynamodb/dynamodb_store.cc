@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -80,16 +81,22 @@ const json::string* StringAttribute(const json::object& item, std::string_view n
   return s && s->is_string() ? &s->get_string() : nullptr;
 }
 
-std::optional<std::int64_t> NumberAttribute(const json::object& item, std::string_view name) {
+// An integer attribute {"N": "123"}: nullopt when absent; kInternal naming it
+// when it is there but not a whole number in int64 (a corrupt item is an
+// error, never a value read as far as it went, as "12abc" once read as 12).
+Result<std::optional<std::int64_t>> IntegerAttribute(const json::object& item, std::string_view name) {
   const auto* attribute = item.if_contains(name);
-  if (!attribute || !attribute->is_object()) return std::nullopt;
-  const auto* n = attribute->get_object().if_contains("N");
-  if (!n || !n->is_string()) return std::nullopt;
-  try {
-    return std::stoll(std::string(n->get_string()));
-  } catch (...) {
-    return std::nullopt;
+  if (!attribute) return std::nullopt;
+  const json::value* n = attribute->is_object() ? attribute->get_object().if_contains("N") : nullptr;
+  std::int64_t value = 0;
+  if (n != nullptr && n->is_string()) {
+    const json::string& text = n->get_string();
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return value;
   }
+  const auto* arn = StringAttribute(item, "executionArn");
+  return Fail(ErrorCode::kInternal, "dynamodb: item " + Quoted(arn ? std::string_view(*arn) : "?") + ": " +
+                                        std::string(name) + " is not an integer: " + Quoted(json::serialize(*attribute)));
 }
 
 Result<ExecutionRecord> DecodeItem(const json::object& item) {
@@ -129,10 +136,15 @@ Result<ExecutionRecord> DecodeItem(const json::object& item) {
     if (!stop) return bad("stopDate");
     r.stop_date = *stop;
   }
-  r.redrive_count = NumberAttribute(item, "redriveCount").value_or(0);
+  auto redrive_count = IntegerAttribute(item, "redriveCount");
+  if (!redrive_count) return std::unexpected(redrive_count.error());
+  r.redrive_count = redrive_count->value_or(0);
+  if (r.redrive_count < 0) return bad("redriveCount");
   if (text("error", value)) r.error = value;
   if (text("cause", value)) r.cause = value;
-  r.ttl = NumberAttribute(item, "ttl");
+  auto ttl = IntegerAttribute(item, "ttl");
+  if (!ttl) return std::unexpected(ttl.error());
+  r.ttl = *ttl;
   return r;
 }
 

@@ -1,6 +1,7 @@
-// An AwsContext whose HTTP client is a function of the request: the AWS
-// clients' answer parsing is fuzzed without a network, through the same
-// JsonClient::Call path a real answer takes.
+// A fake of aws::HttpClient whose answers are a function of the request, and
+// a JsonClient over it: the AWS clients' answer parsing is tested and fuzzed
+// without a network, through the same JsonClient::Call path a real answer
+// takes.
 #pragma once
 
 #include <functional>
@@ -14,7 +15,7 @@
 #include "aws/json_client.h"
 #include "core/clock.h"
 
-namespace exidx::fuzz {
+namespace exidx::testing {
 
 class ScriptedHttpClient final : public aws::HttpClient {
  public:
@@ -47,10 +48,10 @@ inline std::unique_ptr<aws::JsonClient> ScriptedJsonClient(aws::AwsService servi
   static const FixedClock clock;
   auto context = std::make_shared<aws::AwsContext>(env, std::make_unique<ScriptedHttpClient>(std::move(script)),
                                                    std::make_unique<aws::StaticCredentialsProvider>(aws::AwsCredentials{
-                                                       .access_key_id = "AKIDEXAMPLE", .secret_access_key = "fuzz"}),
+                                                       .access_key_id = "AKIDEXAMPLE", .secret_access_key = "test"}),
                                                    clock);
   return std::make_unique<aws::JsonClient>(std::move(context), service, std::move(target_prefix), "us-east-1",
                                            "http://127.0.0.1:1", aws::JsonClientOptions{.max_attempts = 1});
 }
 
-}  // namespace exidx::fuzz
+}  // namespace exidx::testing
