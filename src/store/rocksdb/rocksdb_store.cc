@@ -660,8 +660,6 @@ RocksDbStore::RocksDbStore(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
 RocksDbStore::~RocksDbStore() = default;
 
-bool RocksDbStore::read_only() const { return rep_->read_only; }
-
 std::string RocksDbStore::ReadOnlyMessage() const {
   return fmt::format(
       "rocksdb store {}: opened read-only because the disk was full; queries answer, writes need a restart once "

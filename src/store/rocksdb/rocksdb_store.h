@@ -135,9 +135,6 @@ class RocksDbStore final : public ExecutionStore {
   // space again answers ok at once). Writes nothing.
   Status WriteHealth() override;
 
-  // True when the store was opened read-only (read_only_when_full).
-  bool read_only() const;
-
   // Flushes the memtables and rewrites every file into the bottom level, as
   // compaction would settle them eventually: for benchmarks that measure disk
   // bytes and for offline maintenance. Thread-safe; slow on a large store.
