@@ -4,14 +4,14 @@
 
 #include <deque>
 
-#include "aws/temp_dir.h"
 #include "support/fake_clock.h"
+#include "support/temp_dir.h"
 
 namespace exidx::aws {
 namespace {
 
 using exidx::testing::FakeClock;
-using testing::TempDir;
+using exidx::testing::TempDir;
 
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 

@@ -5,8 +5,8 @@
 #include "aws/credentials.h"
 #include "aws/curl_http_client.h"
 #include "aws/loopback_http_server.h"
-#include "aws/temp_dir.h"
 #include "support/fake_clock.h"
+#include "support/temp_dir.h"
 
 namespace exidx::aws {
 namespace {
@@ -15,7 +15,7 @@ using exidx::testing::FakeClock;
 using testing::CannedResponse;
 using testing::LoopbackHttpServer;
 using testing::RecordedRequest;
-using testing::TempDir;
+using exidx::testing::TempDir;
 
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr EpochMillis kHour = 3600 * 1000;

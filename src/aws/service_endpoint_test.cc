@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "aws/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace exidx::aws {
 namespace {
 
-using testing::TempDir;
+using exidx::testing::TempDir;
 
 TEST(ResolveRegion, AwsRegionThenAwsDefaultRegion) {
   EXPECT_EQ(ResolveRegion(MapEnvironment({{"AWS_REGION", "eu-west-1"}, {"AWS_DEFAULT_REGION", "us-east-1"}})),

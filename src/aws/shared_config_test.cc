@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "aws/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace exidx::aws {
 namespace {
 
-using testing::TempDir;
+using exidx::testing::TempDir;
 
 TEST(ProfileName, AwsProfileThenAwsDefaultProfileThenDefault) {
   EXPECT_EQ(ProfileName(MapEnvironment()), "default");

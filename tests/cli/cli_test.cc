@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace exidx {
 namespace {

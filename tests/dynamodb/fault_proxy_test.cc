@@ -26,6 +26,7 @@
 #include "store/dynamodb/dynamodb_store.h"
 #include "support/process.h"
 #include "support/reference_store.h"
+#include "support/temp_dir.h"
 
 namespace exidx {
 namespace {

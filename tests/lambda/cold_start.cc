@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lambda/lambda_test_support.h"
+#include "support/temp_dir.h"
 
 using namespace exidx::lambda::testing;
 

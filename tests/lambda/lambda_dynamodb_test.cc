@@ -8,6 +8,7 @@
 #include "indexer/tag_source.h"
 #include "lambda/lambda_test_support.h"
 #include "store/dynamodb/dynamodb_store.h"
+#include "support/temp_dir.h"
 
 namespace exidx::lambda::testing {
 namespace {

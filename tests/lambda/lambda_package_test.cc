@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "lambda/lambda_test_support.h"
+#include "support/temp_dir.h"
 
 namespace exidx::lambda::testing {
 namespace {

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "lambda/lambda_test_support.h"
+#include "support/temp_dir.h"
 
 namespace exidx::lambda::testing {
 namespace {

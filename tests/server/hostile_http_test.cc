@@ -20,6 +20,7 @@
 #include "server/server_process.h"
 #include "server/test_events.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace exidx::testing {
 namespace {

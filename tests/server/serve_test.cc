@@ -14,6 +14,7 @@
 #include "server/server_process.h"
 #include "server/test_events.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace exidx::testing {
 namespace {

@@ -15,20 +15,6 @@ struct ProcessResult {
 // Runs argv[0] with the arguments (no shell), `input` on its standard input.
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input = "");
 
-// A fresh temporary directory, removed when destroyed.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
 void WriteFile(const std::string& path, const std::string& content);
 std::string ReadFile(const std::string& path);
 

@@ -16,8 +16,8 @@
 #include "store/rocksdb/rocksdb_store.h"
 #include "store/rocksdb/test_raw_store.h"
 #include "store/rocksdb/test_records.h"
-#include "store/rocksdb/test_temp_dir.h"
 #include "support/reference_store.h"
+#include "support/temp_dir.h"
 
 namespace exidx {
 
@@ -41,6 +41,7 @@ static bool operator==(const RecordChange& a, const RecordChange& b) {
 namespace {
 
 using std::string_literals::operator""s;
+using testing::TempDir;
 using Records = std::map<std::string, ExecutionRecord>;
 
 constexpr auto kIndexed = ApplyOutcome::kIndexed;
@@ -49,11 +50,6 @@ constexpr auto kRunning = ExecutionStatus::kRunning;
 constexpr auto kSucceeded = ExecutionStatus::kSucceeded;
 constexpr auto kFailed = ExecutionStatus::kFailed;
 constexpr auto kPendingRedrive = ExecutionStatus::kPendingRedrive;
-
-class TempDir : public TestTempDir {
- public:
-  TempDir() : TestTempDir("feed") {}
-};
 
 // Every version of `executions` executions, agents changing now and then,
 // duplicated and shuffled: what an EventBridge stream looks like after

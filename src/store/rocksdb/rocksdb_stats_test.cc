@@ -14,8 +14,8 @@
 #include "store/rocksdb/rocksdb_store.h"
 #include "store/rocksdb/test_raw_store.h"
 #include "store/rocksdb/test_records.h"
-#include "store/rocksdb/test_temp_dir.h"
 #include "support/reference_store.h"
+#include "support/temp_dir.h"
 
 namespace exidx {
 
@@ -30,17 +30,13 @@ namespace exidx {
 namespace {
 
 using std::string_literals::operator""s;
+using testing::TempDir;
 
 constexpr EpochMillis kHour = kMillisPerHour;
 constexpr auto kRunning = ExecutionStatus::kRunning;
 constexpr auto kSucceeded = ExecutionStatus::kSucceeded;
 constexpr auto kFailed = ExecutionStatus::kFailed;
 constexpr auto kPendingRedrive = ExecutionStatus::kPendingRedrive;
-
-class TempDir : public TestTempDir {
- public:
-  TempDir() : TestTempDir("stats") {}
-};
 
 const std::vector<std::string>& Agents() {
   static const std::vector<std::string> agents = {"a", "a\0b"s, "ab", "", "Agent-\xce\xb2", "z", "b"};

@@ -7,7 +7,6 @@
 #include "store/rocksdb/empty_wal_files.h"
 #include "store/rocksdb/test_raw_store.h"
 #include "store/rocksdb/test_records.h"
-#include "store/rocksdb/test_temp_dir.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -28,6 +27,7 @@
 #include <thread>
 
 #include "store/rocksdb/index_keys.h"
+#include "support/temp_dir.h"
 
 namespace exidx {
 
@@ -41,13 +41,8 @@ namespace exidx {
 namespace {
 
 using std::string_literals::operator""s;
+using testing::TempDir;
 using Records = std::map<std::string, ExecutionRecord>;
-
-// A fresh directory per test, removed afterwards.
-class TempDir : public TestTempDir {
- public:
-  TempDir() : TestTempDir("rocksdb") {}
-};
 
 // The reference: the merge rule applied one candidate at a time.
 std::vector<ApplyOutcome> ApplySequentially(Records& truth, std::span<const ExecutionRecord> candidates) {
