@@ -2,34 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-
 #include "support/fake_clock.h"
+#include "support/scripted_aws.h"
 #include "support/temp_dir.h"
 
 namespace exidx::aws {
 namespace {
 
 using exidx::testing::FakeClock;
+using exidx::testing::ScriptedHttpClient;
 using exidx::testing::TempDir;
 
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-// Records requests; answers from a queue, or "connection refused" when empty.
-class FakeHttpClient final : public HttpClient {
- public:
-  Result<HttpResponse> Send(const HttpRequest& request) override {
-    std::lock_guard lock(mu_);
-    requests.push_back(request);
-    if (responses.empty()) return Fail(ErrorCode::kUnavailable, "connection refused");
-    Result<HttpResponse> next = responses.front();
-    responses.pop_front();
-    return next;
-  }
-  std::mutex mu_;
-  std::vector<HttpRequest> requests;
-  std::deque<Result<HttpResponse>> responses;
-};
 
 // ---------------------------------------------------------------- environment
 
@@ -165,7 +149,7 @@ TEST_F(ProfileCredentialsSourceTest, BadFileErrorNeverQuotesTheSecret) {
 
   // The same file through the whole chain.
   FakeClock clock;
-  FakeHttpClient http;
+  ScriptedHttpClient http;
   MapEnvironment env = EnvWith({{"AWS_EC2_METADATA_DISABLED", "true"}});
   DefaultCredentialsChain chain(env, http, clock);
   Result<AwsCredentials> chained = chain.Get();
@@ -328,34 +312,34 @@ class DefaultChainTest : public ::testing::Test {
   }
   TempDir dir_;
   FakeClock clock_;
-  FakeHttpClient http_;
+  ScriptedHttpClient http_;
 };
 
 TEST_F(DefaultChainTest, EnvironmentBeforeFiles) {
   MapEnvironment env = Env({{"AWS_ACCESS_KEY_ID", "FROMENV"}, {"AWS_SECRET_ACCESS_KEY", "e"}});
   DefaultCredentialsChain chain(env, http_, clock_);
   EXPECT_EQ(chain.Get()->access_key_id, "FROMENV");
-  EXPECT_TRUE(http_.requests.empty());
+  EXPECT_TRUE(http_.requests().empty());
 }
 
 TEST_F(DefaultChainTest, FilesBeforeContainerAndInstanceMetadata) {
   MapEnvironment env = Env({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"}});
   DefaultCredentialsChain chain(env, http_, clock_);
   EXPECT_EQ(chain.Get()->access_key_id, "FROMFILE");
-  EXPECT_TRUE(http_.requests.empty());
+  EXPECT_TRUE(http_.requests().empty());
 }
 
 TEST_F(DefaultChainTest, ContainerBeforeInstanceMetadata) {
   std::filesystem::remove(dir_.path() / "credentials");
-  http_.responses.push_back(HttpResponse{.status = 200,
-                                         .body = R"({"AccessKeyId":"FROMCONTAINER","SecretAccessKey":"c","Token":"t",)"
-                                                 R"("Expiration":"2099-01-01T00:00:00Z"})"});
+  http_.Enqueue(HttpResponse{.status = 200,
+                             .body = R"({"AccessKeyId":"FROMCONTAINER","SecretAccessKey":"c","Token":"t",)"
+                                     R"("Expiration":"2099-01-01T00:00:00Z"})"});
   MapEnvironment env = Env({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"}});
   DefaultCredentialsChain chain(env, http_, clock_);
   EXPECT_EQ(chain.Get()->access_key_id, "FROMCONTAINER");
-  ASSERT_EQ(http_.requests.size(), 1u);
-  EXPECT_EQ(http_.requests[0].url, "http://169.254.170.2/v2/credentials/x");
-  EXPECT_TRUE(http_.requests[0].bypass_proxy);
+  ASSERT_EQ(http_.requests().size(), 1u);
+  EXPECT_EQ(http_.requests()[0].url, "http://169.254.170.2/v2/credentials/x");
+  EXPECT_TRUE(http_.requests()[0].bypass_proxy);
 }
 
 TEST_F(DefaultChainTest, InstanceMetadataLastAndDisabledByVariable) {
@@ -365,16 +349,16 @@ TEST_F(DefaultChainTest, InstanceMetadataLastAndDisabledByVariable) {
   Result<AwsCredentials> none = chain.Get();
   ASSERT_FALSE(none.has_value());
   EXPECT_NE(none.error().message.find("no AWS credentials found"), std::string::npos) << none.error().message;
-  EXPECT_TRUE(http_.requests.empty());
+  EXPECT_TRUE(http_.requests().empty());
 
   MapEnvironment enabled = Env({});
   DefaultCredentialsChain chain2(enabled, http_, clock_);
   Result<AwsCredentials> unreachable = chain2.Get();  // The fake refuses every connection.
   ASSERT_FALSE(unreachable.has_value());
   EXPECT_EQ(unreachable.error().code, ErrorCode::kUnavailable);
-  ASSERT_FALSE(http_.requests.empty());
-  EXPECT_EQ(http_.requests[0].url, "http://169.254.169.254/latest/api/token");
-  EXPECT_EQ(http_.requests[0].method, "PUT");
+  ASSERT_FALSE(http_.requests().empty());
+  EXPECT_EQ(http_.requests()[0].url, "http://169.254.169.254/latest/api/token");
+  EXPECT_EQ(http_.requests()[0].method, "PUT");
 }
 
 TEST_F(DefaultChainTest, WebIdentityIsRefusedRatherThanFallingThrough) {
@@ -382,7 +366,7 @@ TEST_F(DefaultChainTest, WebIdentityIsRefusedRatherThanFallingThrough) {
   MapEnvironment env = Env({{"AWS_ROLE_ARN", "arn:aws:iam::1:role/r"}, {"AWS_WEB_IDENTITY_TOKEN_FILE", "/t"}});
   DefaultCredentialsChain chain(env, http_, clock_);
   EXPECT_FALSE(chain.Get().has_value());
-  EXPECT_TRUE(http_.requests.empty());
+  EXPECT_TRUE(http_.requests().empty());
 }
 
 TEST(StaticCredentialsProvider, ReturnsItsCredentials) {

@@ -9,74 +9,58 @@
 
 #include "aws/json_client.h"
 #include "support/fake_monotonic_clock.h"
+#include "support/scripted_aws.h"
 
 namespace exidx::aws {
 namespace {
 
 using std::chrono::milliseconds;
 
-class FixedClock final : public Clock {
- public:
-  EpochMillis NowMillis() const override { return 1'759'000'000'000; }
-};
-
-// Answers each request with `answer`, after advancing the fake clock by the
-// time `takes` gives (a hang takes the request's whole timeout). Records the
-// timeout of each attempt and how much of the deadline was left at its start.
-class ScriptedHttpClient final : public HttpClient {
+// A JsonClient whose every attempt is answered with `answer` by a scripted
+// HttpClient, after advancing the fake clock by the time `takes` gives (a
+// hang takes the request's whole timeout). Records the timeout of each attempt
+// and how much of the deadline was left at its start.
+class Fixture {
  public:
   struct Attempt {
     milliseconds timeout;
     milliseconds left;
   };
 
-  ScriptedHttpClient(testing::FakeMonotonicClock& clock, Deadline& deadline,
-                     std::function<milliseconds(const HttpRequest&)> takes, Result<HttpResponse> answer)
-      : clock_(clock), deadline_(deadline), takes_(std::move(takes)), answer_(std::move(answer)) {}
-
-  Result<HttpResponse> Send(const HttpRequest& request) override {
-    std::lock_guard lock(mu_);
-    attempts_.push_back(Attempt{request.timeout, deadline_.Remaining()});
-    const milliseconds took = std::min(takes_(request), request.timeout);
-    clock_.Advance(took);
-    if (took == request.timeout) return Fail(ErrorCode::kUnavailable, "POST /: Timeout was reached (curl error 28)");
-    return answer_;
-  }
-
-  std::vector<Attempt> attempts() const {
-    std::lock_guard lock(mu_);
-    return attempts_;
-  }
-
- private:
-  testing::FakeMonotonicClock& clock_;
-  Deadline& deadline_;
-  const std::function<milliseconds(const HttpRequest&)> takes_;
-  const Result<HttpResponse> answer_;
-  mutable std::mutex mu_;
-  std::vector<Attempt> attempts_;
-};
-
-struct Fixture {
   Fixture(std::function<milliseconds(const HttpRequest&)> takes, Result<HttpResponse> answer, milliseconds budget)
       : deadline(Deadline::After(budget, clock)) {
-    auto scripted = std::make_unique<ScriptedHttpClient>(clock, deadline, std::move(takes), std::move(answer));
-    http = scripted.get();
+    // The client serialises calls of the script: attempts_ needs no lock of its own.
+    auto http =
+        std::make_unique<testing::ScriptedHttpClient>([this, takes = std::move(takes), answer = std::move(answer)](
+                                                          const HttpRequest& request) -> Result<HttpResponse> {
+          attempts_.push_back(Attempt{request.timeout, deadline.Remaining()});
+          const milliseconds took = std::min(takes(request), request.timeout);
+          clock.Advance(took);
+          if (took == request.timeout)
+            return Fail(ErrorCode::kUnavailable, "POST /: Timeout was reached (curl error 28)");
+          return answer;
+        });
     auto context =
-        std::make_shared<AwsContext>(env, std::move(scripted),
+        std::make_shared<AwsContext>(env, std::move(http),
                                      std::make_unique<StaticCredentialsProvider>(AwsCredentials{
                                          .access_key_id = "AKIDEXAMPLE", .secret_access_key = "SECRETSECRETSECRET"}),
                                      wall);
     client = std::make_unique<JsonClient>(context, AwsService::kDynamoDb, "DynamoDB_20120810", "us-east-1",
                                           "http://127.0.0.1:9", JsonClientOptions{});  // 10 s, 4 attempts.
   }
+  Fixture(const Fixture&) = delete;
+  Fixture& operator=(const Fixture&) = delete;
+
+  std::vector<Attempt> attempts() const { return attempts_; }
 
   MapEnvironment env;
-  FixedClock wall;
+  testing::FixedClock wall;
   testing::FakeMonotonicClock clock;
   Deadline deadline;
-  ScriptedHttpClient* http = nullptr;
   std::unique_ptr<JsonClient> client;
+
+ private:
+  std::vector<Attempt> attempts_;
 };
 
 HttpResponse Answer(int status, std::string body) {
@@ -90,7 +74,7 @@ TEST(JsonClientDeadlineTest, AHangingAttemptEndsAtTheDeadline) {
   ASSERT_FALSE(body);
   EXPECT_EQ(body.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(body.error().message.find("deadline"), std::string::npos) << body.error().message;
-  const auto attempts = f.http->attempts();
+  const auto attempts = f.attempts();
   ASSERT_EQ(attempts.size(), 1u);  // No retry starts once the deadline has passed.
   EXPECT_EQ(attempts[0].timeout, milliseconds(400));
   EXPECT_EQ(f.clock.Now() - started, milliseconds(400));
@@ -104,7 +88,7 @@ TEST(JsonClientDeadlineTest, RetriesOnlyWhileTimeIsLeftAndNeverPastIt) {
     auto body = f.client->Call("PutItem", "{}", f.deadline);
     ASSERT_FALSE(body);
     EXPECT_EQ(body.error().code, ErrorCode::kUnavailable);
-    const auto attempts = f.http->attempts();
+    const auto attempts = f.attempts();
     ASSERT_GE(attempts.size(), 1u) << budget;
     ASSERT_LE(attempts.size(), 4u) << budget;
     for (const auto& attempt : attempts) {
@@ -121,7 +105,7 @@ TEST(JsonClientDeadlineTest, NoDeadlineKeepsTheOptionsTimeoutAndAllAttempts) {
             milliseconds(1));
   auto body = f.client->Call("PutItem", "{}");
   ASSERT_FALSE(body);
-  const auto attempts = f.http->attempts();
+  const auto attempts = f.attempts();
   ASSERT_EQ(attempts.size(), 4u);
   for (const auto& attempt : attempts) EXPECT_EQ(attempt.timeout, milliseconds(10'000));
 }
@@ -131,7 +115,7 @@ TEST(JsonClientDeadlineTest, AnExpiredDeadlineSendsNothing) {
   auto body = f.client->Call("GetItem", "{}", f.deadline);
   ASSERT_FALSE(body);
   EXPECT_EQ(body.error().code, ErrorCode::kUnavailable);
-  EXPECT_TRUE(f.http->attempts().empty());
+  EXPECT_TRUE(f.attempts().empty());
 }
 
 }  // namespace

@@ -9,32 +9,18 @@
 #include <memory>
 #include <string>
 
-#include "support/fake_clock.h"
+#include "support/scripted_aws.h"
 
 namespace exidx::aws {
 namespace {
 
-// Answers every request with `body` (HTTP 200) and keeps the last request.
-class CannedHttpClient final : public HttpClient {
- public:
-  explicit CannedHttpClient(std::string* body) : body_(body) {}
-  Result<HttpResponse> Send(const HttpRequest&) override { return HttpResponse{.status = 200, .body = *body_}; }
-
- private:
-  std::string* body_;
-};
-
 class SfnAnswersTest : public ::testing::Test {
  protected:
-  SfnAnswersTest() {
-    auto context = std::make_shared<AwsContext>(
-        env_, std::make_unique<CannedHttpClient>(&answer_),
-        std::make_unique<StaticCredentialsProvider>(AwsCredentials{.access_key_id = "AKID", .secret_access_key = "s"}),
-        clock_);
-    client_ = std::make_unique<StepFunctionsClient>(
-        std::make_unique<JsonClient>(context, AwsService::kStepFunctions, "AWSStepFunctions", "us-east-1",
-                                     "http://127.0.0.1:1", JsonClientOptions{.max_attempts = 1}));
-  }
+  // Every request is answered with answer_ (HTTP 200).
+  SfnAnswersTest()
+      : client_(std::make_unique<StepFunctionsClient>(exidx::testing::ScriptedJsonClient(
+            AwsService::kStepFunctions, "AWSStepFunctions",
+            [this](const HttpRequest&) { return HttpResponse{.status = 200, .body = answer_}; }))) {}
 
   Result<ListPage<ExecutionSummary>> List(std::string answer) {
     answer_ = std::move(answer);
@@ -46,8 +32,6 @@ class SfnAnswersTest : public ::testing::Test {
     return client_->DescribeExecution("arn:aws:states:us-east-1:1:execution:m:e");
   }
 
-  MapEnvironment env_;
-  exidx::testing::FakeClock clock_;
   std::string answer_;
   std::unique_ptr<StepFunctionsClient> client_;
 };

@@ -1,13 +1,16 @@
-// A fake of aws::HttpClient whose answers are a function of the request, and
-// a JsonClient over it: the AWS clients' answer parsing is tested and fuzzed
+// ScriptedHttpClient, a fake of aws::HttpClient that sends nothing, and a
+// JsonClient over it: the AWS clients' answer parsing is tested and fuzzed
 // without a network, through the same JsonClient::Call path a real answer
 // takes.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "aws/credentials.h"
 #include "aws/environment.h"
@@ -17,14 +20,45 @@
 
 namespace exidx::testing {
 
+// Send keeps a copy of every request (requests()), then answers with what the
+// script returns for it (a response, or an error as a failed connection). A
+// client made without a script answers from its queue (Enqueue) in order, and
+// with kUnavailable "connection refused" once the queue is empty.
+// Thread-safe: calls are serialised, so a script sees one request at a time.
 class ScriptedHttpClient final : public aws::HttpClient {
  public:
-  using Script = std::function<aws::HttpResponse(const aws::HttpRequest&)>;
+  using Script = std::function<Result<aws::HttpResponse>(const aws::HttpRequest&)>;
+  ScriptedHttpClient() = default;
   explicit ScriptedHttpClient(Script script) : script_(std::move(script)) {}
-  Result<aws::HttpResponse> Send(const aws::HttpRequest& request) override { return script_(request); }
+
+  Result<aws::HttpResponse> Send(const aws::HttpRequest& request) override {
+    std::lock_guard lock(mu_);
+    requests_.push_back(request);
+    if (script_) return script_(request);
+    if (queue_.empty()) return Fail(ErrorCode::kUnavailable, "connection refused");
+    Result<aws::HttpResponse> next = std::move(queue_.front());
+    queue_.pop_front();
+    return next;
+  }
+
+  // The answer to a later request, after those queued before it.
+  // REQUIRES: made without a script.
+  void Enqueue(Result<aws::HttpResponse> answer) {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(answer));
+  }
+
+  // Every request sent so far, oldest first.
+  std::vector<aws::HttpRequest> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
 
  private:
-  Script script_;
+  const Script script_;
+  mutable std::mutex mu_;
+  std::vector<aws::HttpRequest> requests_;
+  std::deque<Result<aws::HttpResponse>> queue_;
 };
 
 class FixedClock final : public Clock {
