@@ -9,38 +9,20 @@
 
 #include "support/fake_clock.h"
 #include "support/fake_monotonic_clock.h"
+#include "support/fake_tag_source.h"
 
 namespace exidx {
 namespace {
 
 using testing::FakeClock;
+using testing::FakeTagSource;
 
 const std::string kAgentArn = "arn:aws:states:us-west-2:1:stateMachine:sql-agent-prod";
 const std::string kPlainArn = "arn:aws:states:us-west-2:1:stateMachine:nightly-etl";
 const Tags kAgentTags = {{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}, {"AgentName", "sql-agent"}};
 
-// Answers from a map, counts calls, can fail or stall on demand.
-class ScriptedTagSource final : public TagSource {
- public:
-  Result<Tags> TagsOf(const std::string& arn, const Deadline& deadline) override {
-    calls++;
-    deadline_bounded = deadline.bounded();
-    deadline_left_ms = deadline.Remaining().count();
-    if (hold.valid()) hold.wait();
-    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    if (fail) return Fail(ErrorCode::kUnavailable, "ThrottlingException: Rate exceeded");
-    auto it = tags.find(arn);
-    return it == tags.end() ? Tags{} : it->second;
-  }
-
-  std::map<std::string, Tags> tags = {{kAgentArn, kAgentTags}, {kPlainArn, {{"Team", "data"}}}};
-  std::atomic<int> calls{0};
-  std::atomic<bool> fail{false};
-  int delay_ms = 0;
-  std::shared_future<void> hold;  // When valid, lookups wait for it.
-  std::atomic<bool> deadline_bounded{false};
-  std::atomic<std::int64_t> deadline_left_ms{0};
-};
+// What the tag sources of these tests answer: an agent and a plain state machine.
+const std::map<std::string, Tags> kTagsByArn = {{kAgentArn, kAgentTags}, {kPlainArn, {{"Team", "data"}}}};
 
 TEST(ParseAgentTags, PairsAndErrors) {
   auto tags = ParseAgentTags("Type=Agent, Application=StepFunctionsAgent");
@@ -74,7 +56,7 @@ TEST(ClassifyAgent, RequiresAllTagsAndPrefersAgentName) {
 }
 
 TEST(AgentResolver, CachesPositiveAndNegativeWithTtl) {
-  ScriptedTagSource source;
+  FakeTagSource source(kTagsByArn);
   FakeClock clock;
   AgentResolver resolver(&source, AgentRule{}, clock, {.agent_ttl_millis = 1000, .non_agent_ttl_millis = 500});
   for (int i = 0; i < 5; ++i) {
@@ -94,7 +76,7 @@ TEST(AgentResolver, CachesPositiveAndNegativeWithTtl) {
 }
 
 TEST(AgentResolver, VersionArnsShareTheCacheEntry) {
-  ScriptedTagSource source;
+  FakeTagSource source(kTagsByArn);
   FakeClock clock;
   AgentResolver resolver(&source, AgentRule{}, clock);
   EXPECT_EQ(resolver.AgentNameOf(kAgentArn + ":7").value(), "sql-agent");
@@ -103,21 +85,21 @@ TEST(AgentResolver, VersionArnsShareTheCacheEntry) {
 }
 
 TEST(AgentResolver, FailedLookupFailsAndIsNotCached) {
-  ScriptedTagSource source;
+  FakeTagSource source(kTagsByArn);
   FakeClock clock;
   AgentResolver resolver(&source, AgentRule{}, clock);
-  source.fail = true;
+  source.FailWith(ErrorCode::kUnavailable, "ThrottlingException: Rate exceeded");
   auto result = resolver.AgentNameOf(kAgentArn);
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(result.error().message.find(kAgentArn), std::string::npos);
   EXPECT_EQ(resolver.Stats().failures, 1u);
-  source.fail = false;
+  source.Recover();
   EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent");
 }
 
 TEST(AgentResolver, OneLookupInFlightPerArn) {
-  ScriptedTagSource source;
+  FakeTagSource source(kTagsByArn);
   source.delay_ms = 100;
   FakeClock clock;
   AgentResolver resolver(&source, AgentRule{}, clock);
@@ -135,7 +117,7 @@ TEST(AgentResolver, OneLookupInFlightPerArn) {
 }
 
 TEST(AgentResolver, TheLookupGetsTheCallersDeadline) {
-  ScriptedTagSource source;
+  FakeTagSource source(kTagsByArn);
   FakeClock clock;
   exidx::testing::FakeMonotonicClock monotonic;
   AgentResolver resolver(&source, AgentRule{}, clock);
@@ -146,7 +128,7 @@ TEST(AgentResolver, TheLookupGetsTheCallersDeadline) {
 }
 
 TEST(AgentResolver, WaitingForAnotherCallersLookupEndsAtTheDeadline) {
-  ScriptedTagSource source;
+  FakeTagSource source(kTagsByArn);
   std::promise<void> release;
   source.hold = release.get_future().share();
   FakeClock clock;
@@ -169,7 +151,7 @@ TEST(AgentResolver, IndexAllWithoutSourceUsesName) {
 }
 
 TEST(AgentResolver, IndexAllWithSourceStillReadsAgentName) {
-  ScriptedTagSource source;
+  FakeTagSource source(kTagsByArn);
   FakeClock clock;
   AgentResolver resolver(&source, AgentRule{.index_all = true}, clock);
   EXPECT_EQ(resolver.AgentNameOf(kAgentArn).value(), "sql-agent");

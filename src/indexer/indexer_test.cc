@@ -4,6 +4,7 @@
 
 #include "support/fake_clock.h"
 #include "support/fake_monotonic_clock.h"
+#include "support/fake_tag_source.h"
 #include "support/reference_store.h"
 
 namespace exidx {
@@ -14,13 +15,6 @@ using testing::ReferenceStore;
 
 constexpr std::string_view kAgentMachine = "arn:aws:states:us-west-2:1:stateMachine:sql-agent-prod";
 constexpr std::string_view kOtherMachine = "arn:aws:states:us-west-2:1:stateMachine:nightly-etl";
-
-class FailingTagSource final : public TagSource {
- public:
-  Result<Tags> TagsOf(const std::string&, const Deadline&) override {
-    return Fail(ErrorCode::kUnavailable, "ThrottlingException");
-  }
-};
 
 StatusChangeEvent Event(std::string_view machine, std::string name, ExecutionStatus status,
                         std::optional<EpochMillis> stop = std::nullopt) {
@@ -71,7 +65,8 @@ TEST_F(IndexerTest, CountsIndexedUnchangedSkipped) {
 }
 
 TEST_F(IndexerTest, FailedTagLookupFailsTheBatchAndIndexesNothing) {
-  FailingTagSource failing;
+  testing::FakeTagSource failing;
+  failing.FailWith(ErrorCode::kUnavailable, "ThrottlingException");
   AgentResolver agents(&failing, AgentRule{}, clock_);
   Indexer indexer(store_, agents, clock_);
   std::vector<ParsedEvent> events = {Event(kAgentMachine, "e1", ExecutionStatus::kRunning)};
@@ -162,7 +157,8 @@ TEST_F(IndexerFailureTest, AFailedBatchTellsItsKnownAppliedPrefix) {
 }
 
 TEST_F(IndexerFailureTest, NothingKnownAppliedWhenTagsFailOrTheStoreIsAtomic) {
-  FailingTagSource failing;
+  testing::FakeTagSource failing;
+  failing.FailWith(ErrorCode::kUnavailable, "ThrottlingException");
   AgentResolver failing_agents(&failing, AgentRule{}, clock_);
   Indexer failing_tags(store_, failing_agents, clock_);
   std::vector<ParsedEvent> events = {SkippedEvent{"k"}, Event(kAgentMachine, "a", ExecutionStatus::kRunning)};

@@ -12,6 +12,7 @@
 #include "server/test_events.h"
 #include "support/fake_clock.h"
 #include "support/fake_monotonic_clock.h"
+#include "support/fake_tag_source.h"
 #include "support/reference_store.h"
 
 namespace exidx::server {
@@ -19,36 +20,6 @@ namespace {
 
 namespace json = boost::json;
 using testing::StatusEvent;
-
-class FailingTagSource final : public TagSource {
- public:
-  Result<Tags> TagsOf(const std::string&, const Deadline&) override {
-    return Fail(ErrorCode::kUnavailable, "ListTagsForResource: throttled");
-  }
-};
-
-class AgentTagSource final : public TagSource {
- public:
-  Result<Tags> TagsOf(const std::string&, const Deadline&) override {
-    return Tags{{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}};
-  }
-};
-
-// Agent tags, after `takes` of the fake monotonic clock; records the deadline it was given.
-class SlowTagSource final : public TagSource {
- public:
-  SlowTagSource(testing::FakeMonotonicClock& clock, std::chrono::milliseconds takes) : clock_(clock), takes_(takes) {}
-  Result<Tags> TagsOf(const std::string&, const Deadline& deadline) override {
-    left_at_start = deadline.Remaining();
-    clock_.Advance(takes_);
-    return Tags{{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}};
-  }
-  std::chrono::milliseconds left_at_start{-1};
-
- private:
-  testing::FakeMonotonicClock& clock_;
-  const std::chrono::milliseconds takes_;
-};
 
 // A store whose change feed says the reader missed changes.
 class TrimmedFeedStore final : public ExecutionStore {
@@ -107,7 +78,8 @@ class ExecutionServiceTest : public ::testing::Test {
 };
 
 TEST_F(ExecutionServiceTest, FailingTagSourceGives503WithRetryAfterAndAppliesNothing) {
-  FailingTagSource tags;
+  testing::FakeTagSource tags;
+  tags.FailWith(ErrorCode::kUnavailable, "ListTagsForResource: throttled");
   SetUpService(&tags);
   auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
   EXPECT_EQ(response.status, 503);
@@ -120,16 +92,18 @@ TEST_F(ExecutionServiceTest, FailingTagSourceGives503WithRetryAfterAndAppliesNot
 
 TEST_F(ExecutionServiceTest, EachIngestRequestHasItsOwnDeadline) {
   testing::FakeMonotonicClock monotonic;
-  SlowTagSource tags(monotonic, std::chrono::milliseconds(10));
+  testing::FakeTagSource tags({}, testing::AgentTags());
+  tags.AdvanceEachCall(monotonic, std::chrono::milliseconds(10));
   SetUpService(&tags, ServiceOptions{.ingest_deadline = std::chrono::milliseconds(1234), .deadline_clock = &monotonic});
   auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
   EXPECT_EQ(response.status, 200) << response.body;
-  EXPECT_EQ(tags.left_at_start, std::chrono::milliseconds(1234));
+  EXPECT_EQ(tags.deadline_left_ms, 1234);
 }
 
 TEST_F(ExecutionServiceTest, PastTheDeadlineNothingIsWrittenAndTheAnswerIs503) {
   testing::FakeMonotonicClock monotonic;
-  SlowTagSource tags(monotonic, std::chrono::milliseconds(4001));
+  testing::FakeTagSource tags({}, testing::AgentTags());
+  tags.AdvanceEachCall(monotonic, std::chrono::milliseconds(4001));
   SetUpService(&tags, ServiceOptions{.deadline_clock = &monotonic});
   auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
   EXPECT_EQ(response.status, 503);
@@ -141,7 +115,7 @@ TEST_F(ExecutionServiceTest, PastTheDeadlineNothingIsWrittenAndTheAnswerIs503) {
 }
 
 TEST_F(ExecutionServiceTest, StoreFailureGives503) {
-  AgentTagSource tags;
+  testing::FakeTagSource tags({}, testing::AgentTags());
   SetUpService(&tags);
   store_.FailApplyWith(Error{ErrorCode::kUnavailable, "disk full"});
   auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
