@@ -6,12 +6,14 @@
 #include "support/fake_monotonic_clock.h"
 #include "support/fake_tag_source.h"
 #include "support/reference_store.h"
+#include "support/wrapping_store.h"
 
 namespace exidx {
 namespace {
 
 using testing::FakeClock;
 using testing::ReferenceStore;
+using testing::WrappingStore;
 
 constexpr std::string_view kAgentMachine = "arn:aws:states:us-west-2:1:stateMachine:sql-agent-prod";
 constexpr std::string_view kOtherMachine = "arn:aws:states:us-west-2:1:stateMachine:nightly-etl";
@@ -78,8 +80,9 @@ TEST_F(IndexerTest, FailedTagLookupFailsTheBatchAndIndexesNothing) {
 
 TEST_F(IndexerTest, StoreFailureIsReturnedNotSwallowed) {
   AgentResolver agents(tags_.get(), AgentRule{}, clock_);
-  Indexer indexer(store_, agents, clock_);
-  store_.FailApplyWith(Error{ErrorCode::kUnavailable, "disk full"});
+  WrappingStore failing(store_);
+  failing.FailEvery(WrappingStore::Method::kApply, ErrorCode::kUnavailable, "disk full");
+  Indexer indexer(failing, agents, clock_);
   std::vector<ParsedEvent> events = {Event(kAgentMachine, "e1", ExecutionStatus::kRunning)};
   auto counts = indexer.Ingest(events);
   ASSERT_FALSE(counts);
@@ -105,41 +108,14 @@ TEST(RenderIngestCounts, ContractShape) {
 namespace exidx {
 namespace {
 
-// Applies the first `applies` candidates of a call, then fails, reporting
-// those as known: what DynamoDbStore does when a PutItem outlasts its retries.
-class PartlyFailingStore final : public ExecutionStore {
- public:
-  explicit PartlyFailingStore(std::size_t applies) : applies_(applies) {}
-  using ExecutionStore::Apply;
-  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> candidates, const Deadline& deadline,
-                                          KnownOutcomes* known) override {
-    seen_deadline_bounded = deadline.bounded();
-    const std::size_t n = std::min(applies_, candidates.size());
-    auto outcomes = inner_.Apply(candidates.subspan(0, n));
-    if (!outcomes) return outcomes;
-    if (n == candidates.size()) return outcomes;
-    if (known) {
-      known->assign(candidates.size(), std::nullopt);
-      for (std::size_t i = 0; i < n; ++i) (*known)[i] = (*outcomes)[i];
-    }
-    return Fail(ErrorCode::kUnavailable, "PutItem: ThrottlingException (after 4 attempts)");
-  }
-  Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return inner_.Scan(r); }
-  Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return inner_.Get(arn); }
-  Result<std::string> PageTokenSecret() override { return inner_.PageTokenSecret(); }
-
-  bool seen_deadline_bounded = false;
-
- private:
-  const std::size_t applies_;
-  ReferenceStore inner_;
-};
-
 class IndexerFailureTest : public IndexerTest {};
 
 TEST_F(IndexerFailureTest, AFailedBatchTellsItsKnownAppliedPrefix) {
   AgentResolver agents(tags_.get(), AgentRule{}, clock_);
-  PartlyFailingStore store(/*applies=*/2);
+  // Applies the first 2 candidates, then fails, reporting those as known:
+  // what DynamoDbStore does when a PutItem outlasts its retries.
+  WrappingStore store(store_);
+  store.ApplyAtMost(2, ErrorCode::kUnavailable, "PutItem: ThrottlingException (after 4 attempts)");
   Indexer indexer(store, agents, clock_);
   std::vector<ParsedEvent> events = {
       Event(kAgentMachine, "a", ExecutionStatus::kRunning),  // candidate 0: applied
@@ -167,8 +143,9 @@ TEST_F(IndexerFailureTest, NothingKnownAppliedWhenTagsFailOrTheStoreIsAtomic) {
   EXPECT_EQ(applied, IngestCounts{});
 
   AgentResolver agents(tags_.get(), AgentRule{}, clock_);
-  store_.FailApplyWith(Error{ErrorCode::kUnavailable, "disk full"});
-  Indexer atomic(store_, agents, clock_);
+  WrappingStore failing_store(store_);
+  failing_store.FailEvery(WrappingStore::Method::kApply, ErrorCode::kUnavailable, "disk full");
+  Indexer atomic(failing_store, agents, clock_);
   applied = IngestCounts{.received = 99};
   ASSERT_FALSE(atomic.Ingest(events, Deadline::Never(), &applied));
   EXPECT_EQ(applied, (IngestCounts{.received = 1, .skipped = 1}));  // The skipped event needed nothing.
@@ -176,12 +153,12 @@ TEST_F(IndexerFailureTest, NothingKnownAppliedWhenTagsFailOrTheStoreIsAtomic) {
 
 TEST_F(IndexerFailureTest, TheDeadlineReachesTheStoreAndAnExpiredOneWritesNothing) {
   AgentResolver agents(tags_.get(), AgentRule{}, clock_);
-  PartlyFailingStore store(/*applies=*/10);
+  WrappingStore store(store_);
   Indexer indexer(store, agents, clock_);
   std::vector<ParsedEvent> events = {Event(kAgentMachine, "a", ExecutionStatus::kRunning)};
   testing::FakeMonotonicClock monotonic;
   ASSERT_TRUE(indexer.Ingest(events, Deadline::After(std::chrono::milliseconds(50), monotonic)));
-  EXPECT_TRUE(store.seen_deadline_bounded);
+  EXPECT_TRUE(store.last_apply_deadline_bounded());
   auto late = indexer.Ingest(events, Deadline::After(std::chrono::milliseconds(0), monotonic));
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, ErrorCode::kUnavailable);

@@ -6,6 +6,7 @@
 #include "lambda/runtime_client.h"
 #include "support/fake_clock.h"
 #include "support/reference_store.h"
+#include "support/wrapping_store.h"
 
 namespace exidx::lambda {
 namespace {
@@ -72,8 +73,9 @@ class HandlersTest : public ::testing::Test {
  protected:
   testing::FakeClock clock_;
   testing::ReferenceStore store_;
+  testing::WrappingStore faults_{store_};  // What the indexer writes to.
   AgentResolver agents_{nullptr, AgentRule{.index_all = true}, clock_};
-  Indexer indexer_{store_, agents_, clock_};
+  Indexer indexer_{faults_, agents_, clock_};
 };
 
 TEST_F(HandlersTest, IndexCountsAndErrorCodes) {
@@ -89,7 +91,7 @@ TEST_F(HandlersTest, IndexCountsAndErrorCodes) {
   ASSERT_FALSE(invalid);
   EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidEvent);
 
-  store_.FailApplyWith(Error{ErrorCode::kUnavailable, "store down"});
+  faults_.FailEvery(testing::WrappingStore::Method::kApply, ErrorCode::kUnavailable, "store down");
   auto down = handler.Handle(kRunning, Deadline::Never());
   ASSERT_FALSE(down);
   EXPECT_EQ(down.error().code, ErrorCode::kUnavailable);

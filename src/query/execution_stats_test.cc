@@ -12,6 +12,7 @@
 #include <random>
 
 #include "support/reference_store.h"
+#include "support/wrapping_store.h"
 
 namespace exidx {
 namespace {
@@ -149,16 +150,9 @@ TEST(ExecutionStatsTest, BucketsCoverTheRangeAndRenderAsTheApiSays) {
 }
 
 TEST(ExecutionStatsTest, StoresWithoutStatisticsAnswerUnavailable) {
-  class NoStats final : public ExecutionStore {
-   public:
-    Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord>, const Deadline&,
-                                            KnownOutcomes*) override {
-      return {};
-    }
-    Result<std::vector<ExecutionRecord>> Scan(const ScanRequest&) override { return {}; }
-    Result<std::optional<ExecutionRecord>> Get(std::string_view) override { return std::nullopt; }
-    Result<std::string> PageTokenSecret() override { return std::string(32, 's'); }
-  } store;
+  testing::ReferenceStore reference;
+  testing::WrappingStore store(reference);
+  store.Remove(testing::WrappingStore::Capability::kHourlyStats);
   for (const char* to : {"2025-09-28T22:10:00Z", "2025-09-30T00:00:00Z"}) {
     auto query = ParseStatsQuery(std::nullopt, std::nullopt, "2025-09-28T22:00:00Z", to, std::nullopt, kT0);
     ASSERT_TRUE(query);

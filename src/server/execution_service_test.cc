@@ -14,34 +14,13 @@
 #include "support/fake_monotonic_clock.h"
 #include "support/fake_tag_source.h"
 #include "support/reference_store.h"
+#include "support/wrapping_store.h"
 
 namespace exidx::server {
 namespace {
 
 namespace json = boost::json;
 using testing::StatusEvent;
-
-// A store whose change feed says the reader missed changes.
-class TrimmedFeedStore final : public ExecutionStore {
- public:
-  explicit TrimmedFeedStore(ExecutionStore& inner) : inner_(inner) {}
-  Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c, const Deadline& d,
-                                          KnownOutcomes* k) override {
-    return inner_.Apply(c, d, k);
-  }
-  Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return inner_.Scan(r); }
-  Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return inner_.Get(arn); }
-  Result<std::string> PageTokenSecret() override { return inner_.PageTokenSecret(); }
-  Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t) override {
-    ChangeRange range;
-    range.latest = 100;
-    range.missed = after < 50;
-    return range;
-  }
-
- private:
-  ExecutionStore& inner_;
-};
 
 class ExecutionServiceTest : public ::testing::Test {
  protected:
@@ -116,8 +95,9 @@ TEST_F(ExecutionServiceTest, PastTheDeadlineNothingIsWrittenAndTheAnswerIs503) {
 
 TEST_F(ExecutionServiceTest, StoreFailureGives503) {
   testing::FakeTagSource tags({}, testing::AgentTags());
-  SetUpService(&tags);
-  store_.FailApplyWith(Error{ErrorCode::kUnavailable, "disk full"});
+  testing::WrappingStore failing(store_);
+  failing.FailEvery(testing::WrappingStore::Method::kApply, ErrorCode::kUnavailable, "disk full");
+  SetUpService(&tags, {}, &failing);
   auto response = Call("POST", "/v1/events", StatusEvent("e1", "m", "x", "RUNNING", 1'759'140'000'000));
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(ErrorCodeOf(response), "Unavailable");
@@ -267,7 +247,8 @@ TEST_F(ExecutionServiceTest, StreamArgumentErrors) {
 }
 
 TEST_F(ExecutionServiceTest, StreamFromTrimmedFeedSendsReset) {
-  TrimmedFeedStore trimmed(store_);
+  testing::WrappingStore trimmed(store_);
+  trimmed.TrimFeed(/*latest=*/100, /*oldest_kept=*/50);
   SetUpService(nullptr, {}, &trimmed);
   auto response = Call("GET", "/v1/executions/stream", "", {{"Last-Event-ID", "7"}});
   ASSERT_EQ(response.status, 200);
@@ -350,18 +331,9 @@ TEST_F(ExecutionServiceTest, StreamFromAnIdBeyondTheFeedSendsResetThenDelivers) 
 }
 
 TEST_F(ExecutionServiceTest, StoreWithoutFeedAnswers503ForStreams) {
-  class NoFeedStore final : public ExecutionStore {
-   public:
-    explicit NoFeedStore(ExecutionStore& inner) : inner_(inner) {}
-    Result<std::vector<ApplyOutcome>> Apply(std::span<const ExecutionRecord> c, const Deadline& d,
-                                            KnownOutcomes* k) override {
-      return inner_.Apply(c, d, k);
-    }
-    Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& r) override { return inner_.Scan(r); }
-    Result<std::optional<ExecutionRecord>> Get(std::string_view arn) override { return inner_.Get(arn); }
-    Result<std::string> PageTokenSecret() override { return inner_.PageTokenSecret(); }
-    ExecutionStore& inner_;
-  } no_feed(store_);
+  testing::WrappingStore no_feed(store_);
+  no_feed.Remove(testing::WrappingStore::Capability::kChangeFeed);
+  no_feed.Remove(testing::WrappingStore::Capability::kAgentCounts);
   SetUpService(nullptr, {}, &no_feed);
   EXPECT_EQ(Call("GET", "/v1/executions/stream").status, 503);
   EXPECT_EQ(Call("GET", "/v1/agents").status, 503);

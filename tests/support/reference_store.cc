@@ -8,7 +8,6 @@ namespace exidx::testing {
 Result<std::vector<ApplyOutcome>> ReferenceStore::Apply(std::span<const ExecutionRecord> candidates, const Deadline&,
                                                         KnownOutcomes*) {
   std::lock_guard lock(mu_);
-  if (fail_apply_) return std::unexpected(*fail_apply_);
   std::vector<ApplyOutcome> outcomes;
   for (const ExecutionRecord& candidate : candidates) {
     auto it = records_.find(candidate.execution_arn);

@@ -27,14 +27,10 @@ class ReferenceStore final : public ExecutionStore {
   // Every record matching `filter`, in `order`: the whole answer of a query.
   std::vector<ExecutionRecord> All(const ExecutionFilter& filter, SortOrder order);
 
-  // When set, Apply fails with this error and changes nothing.
-  void FailApplyWith(std::optional<Error> error) { fail_apply_ = std::move(error); }
-
  private:
   std::mutex mu_;
   std::map<std::string, ExecutionRecord, std::less<>> records_;
   std::vector<RecordChange> changes_;  // Every change, never trimmed.
-  std::optional<Error> fail_apply_;
 };
 
 }  // namespace exidx::testing
