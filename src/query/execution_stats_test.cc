@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <random>
 
+#include "support/random_stream.h"
 #include "support/reference_store.h"
 #include "support/wrapping_store.h"
 
@@ -20,42 +21,18 @@ namespace {
 constexpr EpochMillis kT0 = 1'759'100'000'000;  // 2025-09-28T22:53:20Z: not on an hour.
 const std::vector<std::string> kAgents = {"alpha", "beta", "gamma"};
 
-// Every version an execution goes through, shuffled into one delivery order
-// with duplicates.
+// Every version an execution goes through over five days, with durations
+// from none to an hour, shuffled into one delivery order with duplicates
+// (RandomStream), seeded from `random`.
 std::vector<ExecutionRecord> RandomStream(std::mt19937_64& random, int executions) {
-  std::vector<ExecutionRecord> events;
-  std::uniform_int_distribution<EpochMillis> start(kT0, kT0 + 5 * 24 * kMillisPerHour);
-  std::exponential_distribution<double> seconds(1.0 / 120);
-  for (int i = 0; i < executions; ++i) {
-    ExecutionRecord base{.execution_arn = fmt::format("arn:aws:states:us-east-1:1:execution:m:{}", i),
-                         .agent_name = kAgents[random() % kAgents.size()],
-                         .state_machine_arn = "arn:aws:states:us-east-1:1:stateMachine:m",
-                         .execution_name = std::to_string(i),
-                         .start_date = start(random)};
-    events.push_back(base);  // RUNNING
-    if (random() % 5 == 0) continue;  // Still running.
-    const ExecutionStatus terminal = kAllStatuses[1 + random() % 4];
-    ExecutionRecord done = base;
-    done.status = terminal;
-    done.stop_date = base.start_date + static_cast<EpochMillis>(seconds(random) * 1000);
-    events.push_back(done);
-    if (terminal == ExecutionStatus::kFailed && random() % 2 == 0) {  // Redriven, then succeeds.
-      ExecutionRecord pending = done;
-      pending.status = ExecutionStatus::kPendingRedrive;
-      pending.redrive_count = 1;
-      ExecutionRecord rerun = base;
-      rerun.redrive_count = 1;
-      ExecutionRecord succeeded = rerun;
-      succeeded.status = ExecutionStatus::kSucceeded;
-      succeeded.stop_date = *done.stop_date + static_cast<EpochMillis>(seconds(random) * 1000);
-      events.insert(events.end(), {pending, rerun});
-      if (random() % 3 != 0) events.push_back(succeeded);
-    }
-  }
-  const std::size_t n = events.size();
-  for (std::size_t i = 0; i < n / 5; ++i) events.push_back(events[random() % n]);  // Duplicates.
-  std::shuffle(events.begin(), events.end(), random);
-  return events;
+  return testing::RandomStream({.seed = static_cast<std::uint32_t>(random()),
+                                .executions = executions,
+                                .agents = kAgents,
+                                .start_from = kT0,
+                                .start_to = kT0 + 5 * 24 * kMillisPerHour,
+                                .durations = {0, 1'000, 30'000, 120'000, 600'000, 3'600'000},
+                                .terminal_statuses = {ExecutionStatus::kSucceeded, ExecutionStatus::kFailed,
+                                                      ExecutionStatus::kTimedOut, ExecutionStatus::kAborted}});
 }
 
 TEST(ExecutionStatsTest, MatchesABruteForceCountOverRandomStreams) {
@@ -119,9 +96,13 @@ TEST(ExecutionStatsTest, MatchesABruteForceCountOverRandomStreams) {
 
 TEST(ExecutionStatsTest, BucketsCoverTheRangeAndRenderAsTheApiSays) {
   testing::ReferenceStore store;
-  ExecutionRecord record{.execution_arn = "arn:aws:states:us-east-1:1:execution:m:a", .agent_name = "alpha",
-                         .state_machine_arn = "arn:aws:states:us-east-1:1:stateMachine:m", .execution_name = "a",
-                         .status = ExecutionStatus::kSucceeded, .start_date = kT0, .stop_date = kT0 + 12'000};
+  ExecutionRecord record{.execution_arn = "arn:aws:states:us-east-1:1:execution:m:a",
+                         .agent_name = "alpha",
+                         .state_machine_arn = "arn:aws:states:us-east-1:1:stateMachine:m",
+                         .execution_name = "a",
+                         .status = ExecutionStatus::kSucceeded,
+                         .start_date = kT0,
+                         .stop_date = kT0 + 12'000};
   ASSERT_TRUE(store.Apply(std::span(&record, 1)));
   auto query = ParseStatsQuery(std::nullopt, std::nullopt, "2025-09-28", "2025-09-29", std::nullopt, kT0);
   ASSERT_TRUE(query);

@@ -12,23 +12,17 @@
 #include <unistd.h>
 
 #include "aws/moto_server.h"
+#include "support/record_builder.h"
 
 namespace exidx {
 namespace {
 
 using aws::testing::MotoServer;
 
-ExecutionRecord Record(int i, std::string agent, ExecutionStatus status, EpochMillis start) {
-  ExecutionRecord r;
-  r.execution_name = "run-" + std::to_string(i);
-  r.execution_arn = "arn:aws:states:us-east-1:1:execution:" + agent + ":" + r.execution_name;
-  r.state_machine_arn = "arn:aws:states:us-east-1:1:stateMachine:" + agent;
-  r.agent_name = std::move(agent);
-  r.status = status;
-  r.start_date = start;
-  if (IsTerminal(status)) r.stop_date = start + 1234;
-  r.indexed_at = start + 2000;
-  return r;
+// Execution "run-<i>" of state machine `agent`; a terminal one took 1234 ms.
+ExecutionRecord Record(int i, const std::string& agent, ExecutionStatus status, EpochMillis start) {
+  return testing::Exec("arn:aws:states:us-east-1:1:execution:" + agent + ":run-" + std::to_string(i), agent, status,
+                       start, IsTerminal(status) ? std::optional<EpochMillis>(start + 1234) : std::nullopt);
 }
 
 TEST(VersionKeyTest, OrdersAsTheVersionRule) {

@@ -1,16 +1,17 @@
-// Exec: the record builder of the RocksDB store's tests. Fields other than
-// those given are derived from them: the names from the executionArn and the
-// agent, indexedAt from the version (so that equal versions are equal
-// records), and a FAILED execution carries an error and a cause.
+// Exec: the record builder of the tests. Fields other than those given are
+// derived from them: the names from the executionArn and the agent, indexedAt
+// from the version (so that equal versions are equal records), and a FAILED
+// execution carries an error and a cause.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/record.h"
 
-namespace exidx {
+namespace exidx::testing {
 
 inline ExecutionRecord Exec(std::string arn, std::string agent, ExecutionStatus status, EpochMillis start,
                             std::optional<EpochMillis> stop = std::nullopt, std::int64_t redrive_count = 0) {
@@ -31,4 +32,4 @@ inline ExecutionRecord Exec(std::string arn, std::string agent, ExecutionStatus 
   return record;
 }
 
-}  // namespace exidx
+}  // namespace exidx::testing

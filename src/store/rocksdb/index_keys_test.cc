@@ -8,18 +8,16 @@
 #include <tuple>
 #include <vector>
 
+#include "support/record_builder.h"
+
 namespace exidx {
 namespace {
 
 using std::string_literals::operator""s;
 
+// A record with what index keys are made of (in the order these tests name it).
 ExecutionRecord Record(std::string agent, ExecutionStatus status, EpochMillis start, std::string arn) {
-  ExecutionRecord record;
-  record.agent_name = std::move(agent);
-  record.status = status;
-  record.start_date = start;
-  record.execution_arn = std::move(arn);
-  return record;
+  return testing::Exec(std::move(arn), std::move(agent), status, start);
 }
 
 const std::vector<EpochMillis>& Dates() {

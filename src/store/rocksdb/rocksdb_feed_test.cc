@@ -15,7 +15,8 @@
 
 #include "store/rocksdb/rocksdb_store.h"
 #include "store/rocksdb/test_raw_store.h"
-#include "store/rocksdb/test_records.h"
+#include "support/random_stream.h"
+#include "support/record_builder.h"
 #include "support/reference_store.h"
 #include "support/temp_dir.h"
 
@@ -41,6 +42,7 @@ static bool operator==(const RecordChange& a, const RecordChange& b) {
 namespace {
 
 using std::string_literals::operator""s;
+using testing::Exec;
 using testing::TempDir;
 using Records = std::map<std::string, ExecutionRecord>;
 
@@ -52,36 +54,10 @@ constexpr auto kFailed = ExecutionStatus::kFailed;
 constexpr auto kPendingRedrive = ExecutionStatus::kPendingRedrive;
 
 // Every version of `executions` executions, agents changing now and then,
-// duplicated and shuffled: what an EventBridge stream looks like after
-// retries, reordering, redrives and a state machine moving between agents.
+// duplicated and shuffled (RandomStream).
 std::vector<ExecutionRecord> RandomStream(std::uint32_t seed, int executions) {
-  std::mt19937 rng(seed);
-  const std::vector<std::string> agents = {"a", "a\0b"s, "ab", "", "Agent-\xce\xb2", "z"};
-  auto pick = [&rng](const auto& items) {
-    return items[std::uniform_int_distribution<std::size_t>(0, items.size() - 1)(rng)];
-  };
-  auto chance = [&rng](double p) { return std::bernoulli_distribution(p)(rng); };
-  std::vector<ExecutionRecord> events;
-  for (int i = 0; i < executions; ++i) {
-    const std::string arn = fmt::format("arn:aws:states:us-east-1:1:execution:sm:{:04}", i);
-    const std::string agent = pick(agents);
-    const EpochMillis start = std::uniform_int_distribution<EpochMillis>(0, 5000)(rng);
-    events.push_back(Exec(arn, agent, kRunning, start));
-    const int versions = std::uniform_int_distribution<int>(0, 4)(rng);
-    for (int v = 0; v < versions; ++v) {
-      const std::int64_t redrive = v / 2;
-      const std::string version_agent = chance(0.15) ? pick(agents) : agent;
-      if (v % 2 == 0) {
-        events.push_back(Exec(arn, version_agent, chance(0.5) ? kSucceeded : kFailed, start, start + 100 + v, redrive));
-      } else {
-        events.push_back(Exec(arn, version_agent, chance(0.5) ? kPendingRedrive : kRunning, start, std::nullopt,
-                              redrive + 1));
-      }
-    }
-    if (chance(0.3)) events.push_back(events[events.size() - 1 - rng() % (versions + 1)]);  // A duplicate.
-  }
-  std::shuffle(events.begin(), events.end(), rng);
-  return events;
+  return testing::RandomStream(
+      {.seed = seed, .executions = executions, .agents = {"a", "a\0b"s, "ab", "", "Agent-\xce\xb2", "z"}});
 }
 
 std::vector<AgentSummary> CountByBruteForce(const Records& truth) {
@@ -184,8 +160,9 @@ TEST_F(RocksDbFeedTest, PagesOfTheFeedJoinToTheWholeFeed) {
   auto store = OpenStore(Options());
   std::vector<ExecutionRecord> indexed;
   for (int i = 0; i < 23; ++i) {
-    MustApply(*store, {Exec(fmt::format("arn:e:{}", i % 9), "agent", i < 9 ? kRunning : kSucceeded, 1000 + i % 9,
-                            i < 9 ? std::nullopt : std::optional<EpochMillis>(2000 + i % 9))},
+    MustApply(*store,
+              {Exec(fmt::format("arn:e:{}", i % 9), "agent", i < 9 ? kRunning : kSucceeded, 1000 + i % 9,
+                    i < 9 ? std::nullopt : std::optional<EpochMillis>(2000 + i % 9))},
               &indexed);
   }
   ASSERT_EQ(indexed.size(), 18u);  // Nine started, nine finished, five late duplicates of a finish.
@@ -465,8 +442,8 @@ TEST_F(RocksDbFeedTest, ConcurrentAppliesMakeADenseOrderedFeed) {
     const ExecutionRecord*& before = newest[change.record.execution_arn];
     EXPECT_TRUE(Supersedes(change.record, before)) << "change " << change.sequence;
     before = &change.record;
-    fed.push_back(fmt::format("{}|{}|{}", change.record.execution_arn, change.record.indexed_at,
-                              change.record.agent_name));
+    fed.push_back(
+        fmt::format("{}|{}|{}", change.record.execution_arn, change.record.indexed_at, change.record.agent_name));
   }
   std::vector<std::string> told;
   for (const ExecutionRecord& record : indexed) {

@@ -13,7 +13,8 @@
 
 #include "store/rocksdb/rocksdb_store.h"
 #include "store/rocksdb/test_raw_store.h"
-#include "store/rocksdb/test_records.h"
+#include "support/random_stream.h"
+#include "support/record_builder.h"
 #include "support/reference_store.h"
 #include "support/temp_dir.h"
 
@@ -30,6 +31,7 @@ namespace exidx {
 namespace {
 
 using std::string_literals::operator""s;
+using testing::Exec;
 using testing::TempDir;
 
 constexpr EpochMillis kHour = kMillisPerHour;
@@ -45,36 +47,14 @@ const std::vector<std::string>& Agents() {
 
 // Every version of `executions` executions over a dozen hours (a few before
 // 1970), agents and statuses changing, with durations from milliseconds to
-// days, duplicated and shuffled.
+// days, duplicated and shuffled (RandomStream).
 std::vector<ExecutionRecord> RandomStream(std::uint32_t seed, int executions) {
-  std::mt19937 rng(seed);
-  auto pick = [&rng](const auto& items) {
-    return items[std::uniform_int_distribution<std::size_t>(0, items.size() - 1)(rng)];
-  };
-  auto chance = [&rng](double p) { return std::bernoulli_distribution(p)(rng); };
-  const std::vector<EpochMillis> durations = {0, 30, 99, 100, 250, 1'000, 61'000, 3'600'000, 400'000'000};
-  std::vector<ExecutionRecord> events;
-  for (int i = 0; i < executions; ++i) {
-    const std::string arn = fmt::format("arn:aws:states:us-east-1:1:execution:sm:{:04}", i);
-    const std::string agent = pick(Agents());
-    const EpochMillis start = std::uniform_int_distribution<EpochMillis>(-2 * kHour, 10 * kHour)(rng);
-    events.push_back(Exec(arn, agent, kRunning, start));
-    const int versions = std::uniform_int_distribution<int>(0, 4)(rng);
-    for (int v = 0; v < versions; ++v) {
-      const std::int64_t redrive = v / 2;
-      const std::string version_agent = chance(0.15) ? pick(Agents()) : agent;
-      if (v % 2 == 0) {
-        events.push_back(Exec(arn, version_agent, chance(0.5) ? kSucceeded : kFailed, start,
-                              start + pick(durations) + v, redrive));
-      } else {
-        events.push_back(Exec(arn, version_agent, chance(0.5) ? kPendingRedrive : kRunning, start, std::nullopt,
-                              redrive + 1));
-      }
-    }
-    if (chance(0.3)) events.push_back(events[events.size() - 1 - rng() % (versions + 1)]);  // A duplicate.
-  }
-  std::shuffle(events.begin(), events.end(), rng);
-  return events;
+  return testing::RandomStream({.seed = seed,
+                                .executions = executions,
+                                .agents = Agents(),
+                                .start_from = -2 * kHour,
+                                .start_to = 10 * kHour,
+                                .durations = {0, 30, 99, 100, 250, 1'000, 61'000, 3'600'000, 400'000'000}});
 }
 
 // Requests of every shape: all cells, by agent, by status, both, hour ranges
@@ -165,7 +145,10 @@ TEST_F(RocksDbStatsTest, RecordMovesBetweenCellsWhenItsStatusChanges) {
   MustApply(*store, {Exec("arn:e:1", "x", kSucceeded, start, start + 1500)});
   const std::vector<HourlyStat> want = {
       {.hour = 5 * kHour, .agent_name = "x", .status = kRunning, .executions = 1},
-      {.hour = 5 * kHour, .agent_name = "x", .status = kSucceeded, .executions = 1,
+      {.hour = 5 * kHour,
+       .agent_name = "x",
+       .status = kSucceeded,
+       .executions = 1,
        .durations = {{static_cast<std::uint16_t>(DurationBin(1.5)), 1}}},
   };
   EXPECT_EQ(MustStats(*store, all), want);

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "store/rocksdb/rocksdb_store.h"
-#include "store/rocksdb/test_records.h"
+#include "support/record_builder.h"
 #include "support/temp_dir.h"
 
 namespace exidx {
@@ -32,6 +32,7 @@ namespace exidx {
 }
 
 using Records = std::map<std::string, ExecutionRecord>;
+using testing::Exec;
 
 // The reference: the merge rule applied one candidate at a time.
 inline std::vector<ApplyOutcome> ApplySequentially(Records& truth, std::span<const ExecutionRecord> candidates) {
