@@ -7,11 +7,11 @@ usage() {
   cat <<'EOF'
 Usage: scripts/fuzz.sh [--seconds N | --runs N] [TARGET...]
 
-Builds build-fuzz/ (clang++-19, -DEXIDX_FUZZ=ON, warnings as errors) and runs each TARGET (all
-when none is named) for N seconds (default 30) or N inputs, one after
-another, starting from a copy of fuzz/corpus/TARGET/ with fuzz/TARGET.dict.
-New inputs go to a temporary directory, never into fuzz/corpus/. Prints the
-inputs executed and the time per target.
+Builds build-fuzz/ (clang++-19, -DEXIDX_FUZZ=ON, warnings as errors) and
+runs each TARGET (all when none is named) for N seconds (default 30) or N
+inputs, one after another, starting from a copy of fuzz/corpus/TARGET/ with
+fuzz/TARGET.dict. New inputs go to a temporary directory, never into
+fuzz/corpus/. Prints the inputs executed and the time per target.
 
 Targets: event time page_token query record_codec index_keys dynamodb_store sfn_client
 
