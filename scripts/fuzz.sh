@@ -7,11 +7,11 @@ usage() {
   cat <<'EOF'
 Usage: scripts/fuzz.sh [--seconds N | --runs N] [TARGET...]
 
-Builds build-fuzz/ (clang++-19, -DEXIDX_FUZZ=ON) and runs each TARGET (all
-when none is named) for N seconds (default 30) or N inputs, one after
-another, starting from a copy of fuzz/corpus/TARGET/ with fuzz/TARGET.dict.
-New inputs go to a temporary directory, never into fuzz/corpus/. Prints the
-inputs executed and the time per target.
+Builds build-fuzz/ (clang++-19, -DEXIDX_FUZZ=ON, warnings as errors) and
+runs each TARGET (all when none is named) for N seconds (default 30) or N
+inputs, one after another, starting from a copy of fuzz/corpus/TARGET/ with
+fuzz/TARGET.dict. New inputs go to a temporary directory, never into
+fuzz/corpus/. Prints the inputs executed and the time per target.
 
 Targets: event time page_token query record_codec index_keys dynamodb_store sfn_client
 
@@ -79,7 +79,7 @@ scripts/install-deps.sh
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER="${FUZZ_CXX:-clang++-19}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DEXIDX_FUZZ=ON -DEXIDX_BUILD_TESTS=OFF -DEXIDX_BUILD_BENCH=OFF -DEXIDX_JEMALLOC=OFF "${launcher[@]}" >/dev/null
+  -DEXIDX_FUZZ=ON -DEXIDX_WERROR=ON -DEXIDX_BUILD_TESTS=OFF -DEXIDX_BUILD_BENCH=OFF -DEXIDX_JEMALLOC=OFF "${launcher[@]}" >/dev/null
 ninja -C build-fuzz -j "${FUZZ_BUILD_JOBS:-$(nproc)}" "${targets[@]/%/_fuzzer}"
 
 work="$(mktemp -d)"

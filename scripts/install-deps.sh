@@ -11,6 +11,7 @@ packages=(
   zip unzip busybox-static  # the Lambda package and its chroot test
   chromium                  # the History page's browser tests (tests/web)
   clang-19 libclang-rt-19-dev  # the libFuzzer targets (fuzz/, scripts/fuzz.sh)
+  clang-format-19 clang-tidy-19  # scripts/check-format.sh, scripts/tidy.sh (the style is pinned to 19)
 )
 
 missing=()
