@@ -4,13 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
-#include "core/byte_order.h"
-#include "store/rocksdb/varint.h"
+#include "store/rocksdb/key_coding.h"
 
 namespace exidx {
 namespace {
-
-constexpr std::uint64_t kSignBit = std::uint64_t{1} << 63;
 
 // The descending form of an executionArn's bytes (see index_keys.h).
 constexpr unsigned char kEscape = 0xFF;        // Leads the two-byte forms.
@@ -53,14 +50,9 @@ bool ReadDescendingArn(std::string_view bytes, std::string& arn) {
   }
 }
 
-void AppendAgent(std::string& out, std::string_view agent_name) {
-  AppendVarint64(out, agent_name.size());
-  out.append(agent_name);
-}
-
 std::string Prefix(IndexShape shape, const std::string* agent_name, const ExecutionStatus* status) {
   std::string out(1, static_cast<char>(shape));
-  if (agent_name != nullptr) AppendAgent(out, *agent_name);
+  if (agent_name != nullptr) AppendLengthPrefixed(out, *agent_name);
   if (status != nullptr) out.push_back(static_cast<char>(*status));
   return out;
 }
@@ -83,19 +75,11 @@ std::string PrefixSuccessor(std::string key) {
 // encoding sorts after it (the date's keys hold at least the end mark).
 std::string DateKey(std::string_view prefix, EpochMillis start_date) {
   std::string key(prefix);
-  AppendSortableMillis(key, start_date);
+  AppendMillisNewestFirst(key, start_date);
   return key;
 }
 
 }  // namespace
-
-void AppendSortableMillis(std::string& out, EpochMillis millis) {
-  AppendBigEndian64(out, ~(static_cast<std::uint64_t>(millis) ^ kSignBit));
-}
-
-EpochMillis ReadSortableMillis(std::string_view bytes) {
-  return static_cast<EpochMillis>(~ReadBigEndian64(bytes) ^ kSignBit);
-}
 
 std::string IndexPrefix(const ExecutionFilter& filter) {
   const std::string* agent = filter.agent_name ? &*filter.agent_name : nullptr;
@@ -108,9 +92,9 @@ std::string IndexPrefix(const ExecutionFilter& filter) {
 
 std::string IndexKey(std::string_view prefix, EpochMillis start_date, std::string_view execution_arn) {
   std::string key;
-  key.reserve(prefix.size() + kSortableMillisBytes + execution_arn.size() + kEndOfArnBytes);
+  key.reserve(prefix.size() + kFixed64Bytes + execution_arn.size() + kEndOfArnBytes);
   key.append(prefix);
-  AppendSortableMillis(key, start_date);
+  AppendMillisNewestFirst(key, start_date);
   AppendDescendingArn(key, execution_arn);
   return key;
 }
@@ -128,10 +112,10 @@ std::array<std::string, kIndexShapeCount> IndexKeysOf(const ExecutionRecord& rec
 }
 
 bool ParseIndexKey(std::string_view key, std::size_t prefix_size, IndexPosition& out) {
-  if (key.size() < prefix_size + kSortableMillisBytes) return false;
+  if (key.size() < prefix_size + kFixed64Bytes) return false;
   key.remove_prefix(prefix_size);
-  out.start_date = ReadSortableMillis(key);
-  return ReadDescendingArn(key.substr(kSortableMillisBytes), out.execution_arn);
+  out.start_date = ReadMillisNewestFirst(key);
+  return ReadDescendingArn(key.substr(kFixed64Bytes), out.execution_arn);
 }
 
 IndexRange IndexRangeOf(const ScanRequest& request) {

@@ -10,8 +10,8 @@
 //   agent          0x02 | varint(len) agentName
 //   status         0x03 | status
 //   agent+status   0x04 | varint(len) agentName | status
-// startDate is 8 bytes big-endian with the sign bit flipped and then every
-// bit complemented, so that later dates sort first. executionArn is written
+// startDate is written newest first (key_coding.h: 8 bytes big-endian, sign
+// bit flipped, every bit complemented), so that later dates sort first. executionArn is written
 // descending: every byte complemented, except that a NUL byte becomes
 // 0xFF 0x00, and the end is marked by 0xFF 0xFE. That is the complement of
 // the order-preserving escape (NUL -> 0x00 0xFF, end -> 0x00 0x01), so a
@@ -41,13 +41,6 @@ enum class IndexShape : char {
 };
 
 inline constexpr std::size_t kIndexShapeCount = 4;
-inline constexpr std::size_t kSortableMillisBytes = 8;
-
-// Appends `millis` so that bytewise order is numeric order.
-void AppendSortableMillis(std::string& out, EpochMillis millis);
-
-// REQUIRES: bytes.size() >= kSortableMillisBytes.
-EpochMillis ReadSortableMillis(std::string_view bytes);
 
 // The prefix of the index entries that `filter` selects (its agent and status;
 // bounds are not part of it).

@@ -8,6 +8,8 @@
 #include <tuple>
 #include <vector>
 
+#include "store/rocksdb/key_coding.h"
+
 namespace exidx {
 namespace {
 
@@ -41,9 +43,9 @@ TEST(IndexKeysTest, SortableMillisOrderNumericallyAndRoundTrip) {
   std::vector<std::string> encoded;
   for (EpochMillis date : Dates()) {
     std::string bytes;
-    AppendSortableMillis(bytes, date);
-    ASSERT_EQ(bytes.size(), kSortableMillisBytes);
-    EXPECT_EQ(ReadSortableMillis(bytes), date);
+    AppendMillisNewestFirst(bytes, date);
+    ASSERT_EQ(bytes.size(), kFixed64Bytes);
+    EXPECT_EQ(ReadMillisNewestFirst(bytes), date);
     encoded.push_back(bytes);
   }
   // Dates() is ascending; their encodings sort newest first.
@@ -84,7 +86,7 @@ TEST(IndexKeysTest, MalformedArnBytesAreRejected) {
   EXPECT_FALSE(ParseIndexKey(key.substr(0, key.size() - 2), 1, position));
   EXPECT_FALSE(ParseIndexKey(key + "x", 1, position));                       // Bytes after the end.
   std::string bad_escape = key;
-  bad_escape[1 + kSortableMillisBytes + 2] = '\x05';                        // 0xFF then neither 0x00 nor 0xFE.
+  bad_escape[1 + kFixed64Bytes + 2] = '\x05';                        // 0xFF then neither 0x00 nor 0xFE.
   EXPECT_FALSE(ParseIndexKey(bad_escape, 1, position));
 }
 

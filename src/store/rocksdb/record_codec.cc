@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "store/rocksdb/varint.h"
+#include "store/rocksdb/key_coding.h"
 
 namespace exidx {
 namespace {

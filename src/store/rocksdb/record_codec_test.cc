@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "store/rocksdb/varint.h"
+#include "store/rocksdb/key_coding.h"
 
 namespace exidx {
 namespace {

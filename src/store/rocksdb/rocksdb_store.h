@@ -1,48 +1,26 @@
 // RocksDbStore: the embedded ExecutionStore, one RocksDB database in a
-// directory. RocksDB's headers stay in rocksdb_store.cc.
+// directory. RocksDB's headers stay out of this header.
 //
-// Column families:
-//   default  meta: "format_version" (1 byte, 2) and "page_token_secret" (32
-//            bytes). A store of format 1 (index keys oldest first) has its
-//            index written again from the records when first opened by this
-//            build: one scan of the records, then format 2 for good.
+// Column families (each derived family's header states its format):
+//   default  the meta data (store_meta.h): the page-token secret and the
+//            layout version of each derived family, the store's format
+//            version among them
 //   records  executionArn -> record (record_codec.h)
-//   index    one entry per filter shape per record (index_keys.h), newest
-//            first, whose value is the record again (covering), so that a
-//            page is one range read, forward for the History page's order
-//   changes  the change feed: 8-byte big-endian sequence -> varint length +
-//            executionArn + the record's value (record_codec.h), one entry per
-//            candidate that changed a record, in apply order; and under the
-//            empty key, 8-byte big-endian, the first sequence not yet trimmed
-//            (absent: 1). The feed keeps at least the newest
-//            change_feed_capacity changes: when it holds an eighth more, the
-//            oldest go in one DeleteRange, with the new first sequence.
-//   agents   agentName -> varint count of its records, exact; an agent whose
-//            count reaches 0 is deleted. meta's "agent_counts" (1 byte) says
-//            the counts are complete: a store written before they existed
-//            gets them at its first open, by one scan of the records.
-//   stats    the hourly cells of ReadHourlyStats, exact: varint length +
-//            agentName | 8-byte big-endian startDate hour (sign bit flipped,
-//            hour = startDate - startDate % 3,600,000) | status byte ->
-//            varint executions, varint number of bins, (varint bin, varint
-//            count) per non-empty duration bin (duration_histogram.h; only
-//            records with a stopDate are binned). Agent-major: one agent's
-//            hours are one range read; all agents are read agent by agent,
-//            from the agents family, in one snapshot. A cell that reaches 0
-//            is deleted. meta's "hourly_stats" (1 byte) says the cells are
-//            complete: an older store gets them at its first open, by one
-//            scan of the records, in one batch with the marker.
+//   index    every filter shape of a query as one range (index_family.h)
+//   changes  the change feed (change_feed_family.h)
+//   agents   each agent's count of records (agent_counts_family.h)
+//   stats    the hourly cells of ReadHourlyStats (hourly_stats_family.h)
 // A record, its index entries, its change, its agent's count and its hourly
-// cell always change in one WriteBatch.
+// cell always change in one WriteBatch. A store written by an older build
+// gets the families it lacks, or has in an older layout, at its first open,
+// from one scan of the records (store_meta.h).
 //
 // Apply commits in groups, as LevelDB's DBImpl::Write does: concurrent callers
 // queue, the first in the queue becomes the leader, merges the candidates of
-// everyone queued behind it under the version rule, writes one WriteBatch
-// (one fsync with Durability::kSync) and hands each caller its own outcomes.
-// Only a leader reads and writes records, so merging is never racy, and it
-// numbers the changes: since RocksDB makes batches visible whole and in write
-// order, a reader never sees a sequence before the ones below it. Sequences
-// are dense but for a failed write, whose numbers are skipped, not reused.
+// everyone queued behind it under the version rule (group_merge.h), writes
+// the records and each derived family's share (derived_family.h) in one
+// WriteBatch (one fsync with Durability::kSync) and hands each caller its own
+// outcomes. Only a leader reads and writes records, so merging is never racy.
 #pragma once
 
 #include <cstddef>

@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "store/rocksdb/index_keys.h"
+#include "store/rocksdb/key_coding.h"
 
 namespace exidx {
 
@@ -690,7 +691,7 @@ TEST_F(RocksDbStoreTest, StoreOfFormat1IsConvertedWhenOpened) {
     for (const auto& [arn, record] : truth) {
       // In the "all" shape, at the record's startDate: inside every range that holds the record.
       std::string old_key = "\x01";
-      AppendSortableMillis(old_key, record.start_date);
+      AppendMillisNewestFirst(old_key, record.start_date);
       old_key += arn;
       ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), raw->family(RawStore::kIndex), old_key, "stale").ok());
     }

@@ -1,0 +1,37 @@
+// The meta column family ("default") and what the store does with it at
+// open: "page_token_secret" (32 bytes), and the layout version of every
+// derived family (FamilyLayout), among them "format_version", the store's.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "store/rocksdb/derived_family.h"
+
+namespace exidx {
+
+// The store's format version: its layout of families and keys (record values
+// carry their own). It is the index family's layout version (index_family.h),
+// and its absence marks a new store.
+inline constexpr std::string_view kFormatVersionKey = "format_version";
+
+// Where the meta data and the records live. Not owned.
+struct MetaHandles {
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* records = nullptr;
+  std::string_view path;  // For messages.
+};
+
+// Opens the store's meta data; the page-token secret. A new store (no
+// format version yet) gets a random secret and every family's layout
+// version. In an existing one, every family whose layout version is absent
+// or older (FamilyLayout) is dropped and written again from the records, in
+// one scan of the records for all of them, its version last, so that an
+// interrupted rebuild is simply done again at the next open. Then every
+// family is loaded (DerivedFamily::Load).
+Result<std::string> OpenMeta(const MetaHandles& handles, std::span<DerivedFamily* const> families);
+
+}  // namespace exidx
