@@ -129,6 +129,8 @@ class SqliteEngine final : public BenchEngine {
       sqlite3_reset(upsert_);
       if (rc != SQLITE_DONE) {
         auto failure = Failure("upsert");
+        // The upsert's error is the one to report; if the ROLLBACK fails as
+        // well, the next batch's BEGIN fails and reports it.
         (void)Exec("ROLLBACK");
         return std::unexpected(failure.error());
       }

@@ -1,7 +1,8 @@
 // HttpServer: exidx's HTTP/1.1 server on Boost.Beast (whose headers stay in
-// http_server.cc). A few I/O threads run an io_context; every request is
-// handed to a worker pool (handlers may block on the store: Apply fsyncs, and
-// group commit needs concurrent callers) and its response posted back.
+// http_server.cc and http_framing.*). A few I/O threads run an io_context;
+// every request is handed to a worker pool (handlers may block on the store:
+// Apply fsyncs, and group commit needs concurrent callers) and its response
+// posted back.
 //
 // Limits enforced here, before a handler runs: the connection cap (503 beyond
 // it), header size (431), body size (413, checked while reading: a declared

@@ -1,3 +1,7 @@
+// EventSimulator (simulator.h): plans each execution's events, holds them
+// until their delivery time and renders them as EventBridge writes them; and
+// WriteSimulation. The catalog, the randomness, the outcome draws and the
+// options are in the files beside this one.
 #include "simulate/simulator.h"
 
 #include <fmt/format.h>
@@ -12,318 +16,34 @@
 #include <queue>
 
 #include "core/json_writer.h"
+#include "simulate/execution_outcome.h"
+#include "simulate/simulation_catalog.h"
+#include "simulate/split_mix64.h"
+#include "simulate/time_spans.h"
 
 namespace exidx {
 namespace {
 
-constexpr EpochMillis kSecond = 1000;
-constexpr EpochMillis kMinute = 60 * kSecond;
-constexpr EpochMillis kHour = 60 * kMinute;
-constexpr EpochMillis kDay = 24 * kHour;
-
-// ---------------------------------------------------------------------------
-// Catalog: the state machines a simulation draws from.
-
-struct AgentSpec {
-  std::string_view agent_name;    // The AgentName tag.
-  std::string_view machine_name;  // May differ from the agent name, as in real accounts.
-  std::array<std::string_view, 2> prompts;
-  std::array<std::string_view, 2> answers;
-};
-
-// Busiest first: popularity falls off as 1/rank.
-constexpr AgentSpec kAgentCatalog[] = {
-    {"sql-agent",
-     "sql-agent-prod",
-     {"How many orders last week?", "Top 10 customers by revenue this quarter"},
-     {"1,204 orders", "Acme Corp leads with $1.2M"}},
-    {"support-agent",
-     "support-agent",
-     {"My invoice shows the wrong VAT number", "How do I reset my password?"},
-     {"Ticket SUP-2231 opened and VAT corrected", "Sent the reset link to the account email"}},
-    {"research-agent",
-     "research-agent-prod",
-     {"Summarize recent papers on retrieval-augmented generation", "Compare vector databases for 10M docs"},
-     {"Wrote a 2-page digest of 14 papers", "pgvector vs. OpenSearch vs. Pinecone table attached"}},
-    {"code-review-agent",
-     "code-review-agent",
-     {"Review PR #4821", "Check this diff for SQL injection"},
-     {"3 comments, 1 blocking", "No injection found; 1 unparameterized query flagged"}},
-    {"data-analyst-agent",
-     "data-analyst",
-     {"Why did churn rise in September?", "Plot weekly active users by region"},
-     {"Churn rose with the price change in EU", "Chart saved to s3://reports/wau.png"}},
-    {"email-triage-agent",
-     "email-triage-agent-v2",
-     {"Triage the shared inbox", "Draft replies to unanswered leads"},
-     {"42 emails labeled, 5 escalated", "Drafted 7 replies"}},
-    {"summarizer-agent",
-     "summarizer-agent",
-     {"Summarize this 40-page contract", "TL;DR of today's incident channel"},
-     {"Key terms: 24-month term, net-60", "Two incidents, both resolved"}},
-    {"travel-agent",
-     "travel-agent",
-     {"Book a flight to Berlin on Oct 14", "Find a hotel near the venue under $200"},
-     {"Booked LH 455, seat 12C", "Reserved Hotel Adlon, 2 nights"}},
-    {"invoice-agent",
-     "invoice-agent",
-     {"Extract line items from invoice INV-8812", "Match PO 7781 to its invoices"},
-     {"12 line items extracted", "3 invoices matched"}},
-    {"onboarding-agent",
-     "onboarding-agent",
-     {"Onboard new hire Dana Kim", "Create accounts for the new interns"},
-     {"Accounts created, laptop ordered", "5 accounts created"}},
-    {"translation-agent",
-     "translation-agent",
-     {"Translate the release notes to German", "Translate this support reply to Japanese"},
-     {"Release notes translated (1,830 words)", "Translation ready"}},
-    {"sales-agent",
-     "sales-agent-prod",
-     {"Prepare a brief for the call with Globex", "Which deals slipped this month?"},
-     {"Brief ready: 3 open opportunities", "4 deals slipped, $310k total"}},
-    {"security-agent",
-     "secops-triage",
-     {"Investigate GuardDuty finding 7f3a", "Is this IP on any blocklist?"},
-     {"Benign: scanner from known vendor", "Listed on 2 blocklists"}},
-    {"docs-agent",
-     "docs-agent",
-     {"Where is the retry policy documented?", "Update the API reference for /v2/orders"},
-     {"See docs/operations/retries.md", "Reference updated, PR #922"}},
-    {"meeting-notes-agent",
-     "meeting-notes-agent",
-     {"Write notes for the weekly sync recording", "List action items from the design review"},
-     {"Notes posted to the wiki", "6 action items assigned"}},
-    {"compliance-agent",
-     "compliance-agent",
-     {"Check vendor Initech against our SOC 2 policy", "Which S3 buckets lack encryption?"},
-     {"2 gaps found", "All buckets encrypted"}},
-    {"pricing-agent",
-     "pricing-agent",
-     {"Suggest a price for the new Pro tier", "Simulate a 5% price increase"},
-     {"Suggested $49/month", "Revenue +3.1%, churn +0.4%"}},
-    {"qa-agent",
-     "qa-agent",
-     {"Generate test cases for the checkout flow", "Reproduce bug #5512"},
-     {"31 test cases generated", "Reproduced on Safari 17"}},
-    {"incident-agent",
-     "incident-responder",
-     {"Triage alarm HighLatency-api", "Draft the postmortem for INC-204"},
-     {"Root cause: cold cache after deploy", "Postmortem draft ready"}},
-    {"recruiting-agent",
-     "recruiting-agent",
-     {"Screen applicants for the SRE role", "Schedule interviews for candidate 118"},
-     {"8 of 57 applicants shortlisted", "3 interviews scheduled"}},
-    {"marketing-agent",
-     "marketing-agent",
-     {"Write 3 subject lines for the launch email", "Analyze last campaign's open rates"},
-     {"3 subject lines drafted", "Open rate 31%, best on Tuesday"}},
-    {"legal-agent",
-     "contract-review-agent",
-     {"Flag risky clauses in the Globex MSA", "Compare this NDA with our template"},
-     {"2 clauses flagged: indemnity, auto-renewal", "4 deviations from template"}},
-    {"forecast-agent",
-     "forecast-agent",
-     {"Forecast Q4 demand for SKU 1182", "Project cloud spend for next month"},
-     {"Forecast: 12,400 units", "Projected $84k"}},
-    {"devops-agent",
-     "devops-agent",
-     {"Why did the deploy of api v2.14 fail?", "Scale the worker pool for the batch job"},
-     {"Health check timed out on port 8081", "Worker pool scaled to 12"}},
-};
-
-struct OtherSpec {
-  std::string_view machine_name;
-  std::array<std::pair<std::string_view, std::string_view>, 2> tags;  // Empty key: none.
-  std::string_view input;
-  std::string_view output;
-  EpochMillis timeout;
-};
-
-constexpr OtherSpec kOtherCatalog[] = {
-    {"nightly-etl",
-     {{{"Team", "data"}, {"CostCenter", "4410"}}},
-     R"({"source":"s3://datalake/raw/","target":"redshift"})",
-     R"({"rowsLoaded":1834211})",
-     2 * kHour},
-    {"order-fulfillment", {}, R"({"orderId":"ORD-77812"})", R"({"shipped":true})", kHour},
-    {"image-thumbnails",
-     {{{"Team", "media"}, {}}},
-     R"({"key":"uploads/cat.jpg"})",
-     R"({"thumbnails":3})",
-     kHour},
-    // Type=Agent without Application: an agent only for --index-all or other tag rules.
-    {"agent-playground",
-     {{{"Type", "Agent"}, {"Team", "ml"}}},
-     R"({"messages":[{"role":"user","content":"hello"}]})",
-     R"({"answer":"Hi! How can I help?"})",
-     kHour},
-    {"report-export",
-     {{{"Team", "finance"}, {}}},
-     R"({"report":"monthly-revenue"})",
-     R"({"url":"s3://reports/monthly-revenue.csv"})",
-     kHour},
-    {"invoice-export", {}, R"({"month":"current"})", R"({"files":2})", kHour},
-};
-
-constexpr std::size_t kAgentCatalogSize = std::size(kAgentCatalog);
-constexpr std::size_t kOtherCatalogSize = std::size(kOtherCatalog);
-
-struct FailureSpec {
-  std::string_view error;
-  std::string_view cause;
-};
-
-constexpr FailureSpec kFailures[] = {
-    {"States.TaskFailed", R"({"errorMessage":"Tool web_search timed out","errorType":"TimeoutError"})"},
-    {"States.TaskFailed",
-     R"({"errorMessage":"Rate exceeded","errorType":"ThrottlingException","service":"bedrock-runtime"})"},
-    {"States.TaskFailed",
-     R"({"errorMessage":"Input is too long for requested model.","errorType":"ValidationException"})"},
-    {"States.TaskFailed", R"({"errorMessage":"syntax error at or near \"GROUP\"","errorType":"ToolError"})"},
-    {"Lambda.ServiceException",
-     R"({"errorMessage":"Lambda was unable to decrypt the environment variables.","errorType":"KMSAccessDeniedException"})"},
-    {"States.Runtime",
-     "An error occurred while executing the state 'ParseToolCall' (entered at the event id #12). "
-     "The JSONPath '$.tool.name' specified for the field 'Name.$' could not be found in the input '{}'"},
-};
-
-std::string AgentNameOf(int index) {
-  const AgentSpec& spec = kAgentCatalog[static_cast<std::size_t>(index) % kAgentCatalogSize];
-  const int round = index / static_cast<int>(kAgentCatalogSize);
-  if (round == 0) return std::string(spec.agent_name);
-  return fmt::format("{}-{}", spec.agent_name, round + 1);
-}
-
-std::string AgentMachineNameOf(int index) {
-  const AgentSpec& spec = kAgentCatalog[static_cast<std::size_t>(index) % kAgentCatalogSize];
-  const int round = index / static_cast<int>(kAgentCatalogSize);
-  if (round == 0) return std::string(spec.machine_name);
-  return fmt::format("{}-{}", spec.machine_name, round + 1);
-}
-
-std::string OtherMachineNameOf(int index) {
-  if (static_cast<std::size_t>(index) < kOtherCatalogSize) {
-    return std::string(kOtherCatalog[index].machine_name);
-  }
-  return fmt::format("batch-job-{}", index + 1);
-}
-
-const OtherSpec& OtherSpecOf(int index) {
-  return kOtherCatalog[static_cast<std::size_t>(index) % kOtherCatalogSize];
-}
-
-std::string StateMachineArn(const SimulationOptions& options, std::string_view name) {
-  return fmt::format("arn:aws:states:{}:{}:stateMachine:{}", options.region, options.account, name);
-}
-
-// ---------------------------------------------------------------------------
-// Randomness: splitmix64 (Steele, Lea, Flood 2014), identical on every platform.
-
-constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
-
-constexpr std::uint64_t Mix64(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-// Independent streams of randomness per (seed, purpose, item), so that one
-// execution's draws never shift another's.
-enum class Salt : std::uint64_t { kExecution = 1, kStart, kName, kNameLow, kEventId, kEventIdLow, kBuckets };
-
-std::uint64_t Hash(std::uint64_t seed, Salt salt, std::uint64_t item) {
-  return Mix64(Mix64(seed ^ (static_cast<std::uint64_t>(salt) * kGolden)) + item * kGolden);
-}
-
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t state) : state_(state) {}
-  std::uint64_t Next() { return Mix64(state_ += kGolden); }
-  // Uniform in [0, n); n > 0.
-  std::uint64_t Below(std::uint64_t n) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
-  }
-  EpochMillis Between(EpochMillis lo, EpochMillis hi) {  // [lo, hi]
-    return lo + static_cast<EpochMillis>(Below(static_cast<std::uint64_t>(hi - lo + 1)));
-  }
-  bool Chance(std::uint64_t threshold53) { return (Next() >> 11) < threshold53; }
-
- private:
-  std::uint64_t state_;
-};
-
-// A probability as a threshold on 53 random bits: exact and platform-independent.
-std::uint64_t Threshold53(double p) {
-  if (!(p > 0)) return 0;
-  if (p >= 1) return std::uint64_t{1} << 53;
-  return static_cast<std::uint64_t>(p * 9007199254740992.0);
-}
-
-// ---------------------------------------------------------------------------
-// What happens to an execution.
-
-// Outcomes per 10,000 executions.
-constexpr std::uint64_t kSucceededPer10k = 8500;
-constexpr std::uint64_t kFailedPer10k = 750;
-constexpr std::uint64_t kRedrivenPer10k = 50;  // FAILED, then redriven.
-constexpr std::uint64_t kTimedOutPer10k = 200;
-constexpr std::uint64_t kAbortedPer10k = 200;
-constexpr std::uint64_t kRunningPer10k = 300;
-static_assert(kSucceededPer10k + kFailedPer10k + kRedrivenPer10k + kTimedOutPer10k + kAbortedPer10k +
-                  kRunningPer10k ==
-              10000);
-
-// Events per execution, and those that have a later event of the same
-// execution (only those can arrive out of order): to turn reorder_rate, a
-// fraction of all events, into a chance per eligible event.
-constexpr double kEventsPer10k = 2.0 * (10000 - kRunningPer10k) + kRunningPer10k + 2.0 * kRedrivenPer10k;
-constexpr double kEligiblePer10k = (10000 - kRunningPer10k) + 2.0 * kRedrivenPer10k;
-
-constexpr int kRedrivenSucceedPercent = 80;
-
-enum class Outcome { kSucceeded, kFailed, kRedriven, kTimedOut, kAborted, kRunning };
-
-Outcome DrawOutcome(SplitMix64& rng) {
-  std::uint64_t u = rng.Below(10000);
-  if (u < kSucceededPer10k) return Outcome::kSucceeded;
-  u -= kSucceededPer10k;
-  if (u < kFailedPer10k) return Outcome::kFailed;
-  u -= kFailedPer10k;
-  if (u < kRedrivenPer10k) return Outcome::kRedriven;
-  u -= kRedrivenPer10k;
-  if (u < kTimedOutPer10k) return Outcome::kTimedOut;
-  u -= kTimedOutPer10k;
-  if (u < kAbortedPer10k) return Outcome::kAborted;
-  return Outcome::kRunning;
-}
-
-// Inverse CDF of a typical agent run, piecewise linear: quantile (per 65,536)
-// -> milliseconds. Median 15 s, 80% in 5-45 s, 3% over 4 minutes, the longest
-// close to an hour.
-struct DurationPoint {
-  std::uint64_t quantile;
-  EpochMillis millis;
-};
-constexpr DurationPoint kDurations[] = {
-    {0, 2'000},        {3'277, 4'000},    {6'554, 5'500},      {16'384, 9'000},
-    {32'768, 15'000},  {49'152, 25'000},  {58'982, 42'000},    {61'604, 75'000},
-    {63'570, 240'000}, {64'881, 900'000}, {65'405, 2'400'000}, {65'536, 3'300'000},
-};
-
-EpochMillis DrawDuration(SplitMix64& rng, int speed_percent, EpochMillis timeout) {
-  const std::uint64_t u = rng.Below(65'536);
-  std::size_t i = 1;
-  while (kDurations[i].quantile <= u) ++i;
-  const DurationPoint& lo = kDurations[i - 1];
-  const DurationPoint& hi = kDurations[i];
-  const EpochMillis base =
-      lo.millis +
-      static_cast<EpochMillis>((u - lo.quantile) * static_cast<std::uint64_t>(hi.millis - lo.millis) /
-                               (hi.quantile - lo.quantile));
-  const EpochMillis scaled = base * speed_percent / 100;
-  // A run that would hit the timeout is cut just short of it (TIMED_OUT is drawn apart).
-  return std::min(scaled, timeout - 1 - rng.Between(0, 59'999));
-}
+using simulate::AgentSpec;
+using simulate::AgentSpecOf;
+using simulate::DrawDuration;
+using simulate::DrawOutcome;
+using simulate::FailureSpec;
+using simulate::Hash;
+using simulate::kDay;
+using simulate::kEligiblePer10k;
+using simulate::kEventsPer10k;
+using simulate::kHour;
+using simulate::kMinute;
+using simulate::kRedrivenSucceedPercent;
+using simulate::kSecond;
+using simulate::Mix64;
+using simulate::OtherSpec;
+using simulate::OtherSpecOf;
+using simulate::Outcome;
+using simulate::Salt;
+using simulate::SplitMix64;
+using simulate::Threshold53;
 
 // Start-time weight by UTC hour: busy in European and American working hours.
 constexpr std::uint64_t kHourWeights[24] = {30, 25, 20, 18,  18,  20, 25, 35, 50, 60, 65, 65,
@@ -364,105 +84,7 @@ void Check(const Status& status) {
   }
 }
 
-bool IsRegionLike(std::string_view region) {
-  if (region.empty() || region.size() > 32) return false;
-  return std::all_of(region.begin(), region.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
-
-bool IsAccountId(std::string_view account) {
-  return account.size() == 12 &&
-         std::all_of(account.begin(), account.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 }  // namespace
-
-// ---------------------------------------------------------------------------
-
-SimulationOptions DefaultSimulationOptions(EpochMillis now) {
-  SimulationOptions options;
-  options.window_end = now;
-  options.window_start = now - 30 * kDay;
-  return options;
-}
-
-Status ValidateSimulationOptions(const SimulationOptions& o) {
-  auto bad = [](std::string message) { return Fail(ErrorCode::kInvalidParameter, std::move(message)); };
-  const bool live = o.executions_per_second > 0;
-  if (!(o.executions_per_second >= 0 && o.executions_per_second <= 1e6)) {
-    return bad("executions_per_second: expected 0 (window mode) to 1000000");
-  }
-  if (o.executions < 0) return bad(fmt::format("executions: must not be negative, got {}", o.executions));
-  if (!live && o.executions > (std::int64_t{1} << 40)) {
-    return bad(
-        fmt::format("executions: at most {} in window mode, got {}", std::int64_t{1} << 40, o.executions));
-  }
-  if (o.agents < 1 || o.agents > 1000) {
-    return bad(fmt::format("agents: expected 1 to 1000, got {}", o.agents));
-  }
-  if (o.non_agent_machines < 0 || o.non_agent_machines > 100) {
-    return bad(fmt::format("non_agent_machines: expected 0 to 100, got {}", o.non_agent_machines));
-  }
-  if (!IsRegionLike(o.region)) {
-    return bad("region: expected lower-case letters, digits and '-', got " + Quoted(o.region));
-  }
-  if (!IsAccountId(o.account)) return bad("account: expected 12 digits, got " + Quoted(o.account));
-  if (!(o.duplicate_rate >= 0 && o.duplicate_rate <= 1)) return bad("duplicate_rate: expected 0 to 1");
-  if (!(o.reorder_rate >= 0 && o.reorder_rate <= 0.5)) return bad("reorder_rate: expected 0 to 0.5");
-  // Room after the window for the longest execution, redrive and delivery.
-  constexpr EpochMillis kLatest = kMaxEpochMillis - 366 * kDay;
-  if (live) {
-    if (o.window_start < 0 || o.window_start > kLatest) {
-      return bad(fmt::format("window_start: out of range: {}", o.window_start));
-    }
-    return {};
-  }
-  if (o.window_start < 0 || o.window_end > kLatest || o.window_start >= o.window_end) {
-    return bad(fmt::format("window: expected 0 <= start < end <= {}, got [{}, {})", kLatest, o.window_start,
-                           o.window_end));
-  }
-  return {};
-}
-
-std::vector<SimulatedStateMachine> SimulatedStateMachines(const SimulationOptions& options) {
-  std::vector<SimulatedStateMachine> machines;
-  machines.reserve(static_cast<std::size_t>(options.agents + options.non_agent_machines));
-  for (int i = 0; i < options.agents; ++i) {
-    SimulatedStateMachine m;
-    m.name = AgentMachineNameOf(i);
-    m.arn = StateMachineArn(options, m.name);
-    m.tags = {{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}, {"AgentName", AgentNameOf(i)}};
-    m.is_agent = true;
-    machines.push_back(std::move(m));
-  }
-  for (int i = 0; i < options.non_agent_machines; ++i) {
-    SimulatedStateMachine m;
-    m.name = OtherMachineNameOf(i);
-    m.arn = StateMachineArn(options, m.name);
-    for (const auto& [key, value] : OtherSpecOf(i).tags) {
-      if (!key.empty()) m.tags.emplace_back(key, value);
-    }
-    machines.push_back(std::move(m));
-  }
-  return machines;
-}
-
-std::string TagsFileJson(const SimulationOptions& options) {
-  JsonWriter w;
-  w.BeginObject();
-  for (const SimulatedStateMachine& m : SimulatedStateMachines(options)) {
-    if (m.tags.empty()) continue;
-    w.Key(m.arn);
-    w.BeginObject();
-    for (const auto& [key, value] : m.tags) {
-      w.Key(key);
-      w.String(value);
-    }
-    w.EndObject();
-  }
-  w.EndObject();
-  return w.Take();
-}
 
 // ---------------------------------------------------------------------------
 
@@ -549,7 +171,7 @@ EventSimulator::Impl::Impl(const SimulationOptions& options)
   Check(ValidateSimulationOptions(options));
   account_json_ = JsonQuote(options.account);
   region_json_ = JsonQuote(options.region);
-  for (const FailureSpec& f : kFailures) {
+  for (const FailureSpec& f : simulate::Failures()) {
     failures_json_.push_back(
         fmt::format(R"(,"error":{},"cause":{})", JsonQuote(f.error), JsonQuote(f.cause)));
   }
@@ -576,7 +198,7 @@ EventSimulator::Impl::Impl(const SimulationOptions& options)
         fmt::format("arn:aws:states:{}:{}:execution:{}:", options.region, options.account, sm.name);
     const int index = static_cast<int>(i);
     if (index < options.agents) {
-      const AgentSpec& spec = kAgentCatalog[i % kAgentCatalogSize];
+      const AgentSpec& spec = AgentSpecOf(index);
       for (std::size_t v = 0; v < 2; ++v) {
         JsonWriter input;
         input.BeginObject();
@@ -692,7 +314,7 @@ void EventSimulator::Impl::PlanNextExecution() {
   base.number = number;
   base.start = start;
   base.machine = machine_index;
-  base.failure = static_cast<std::uint8_t>(rng.Below(std::size(kFailures)));
+  base.failure = static_cast<std::uint8_t>(rng.Below(simulate::Failures().size()));
   base.variant = static_cast<std::uint8_t>(rng.Below(2));
 
   std::array<PendingEvent, kMaxEventsPerExecution> events;

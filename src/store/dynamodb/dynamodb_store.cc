@@ -1,182 +1,36 @@
+// DynamoDbStore's operations: Open, Apply (conditional PutItems in flight),
+// Get, Scan (index partitions read in order and merged) and PageTokenSecret.
+// The item coding is in item_codec.*, the table's setup in table_setup.cc.
 #include "store/dynamodb/dynamodb_store.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
-#include <charconv>
-#include <chrono>
-#include <cstdio>
 #include <deque>
 #include <map>
 #include <thread>
 
 #include "core/base64url.h"
 #include "core/page_token.h"
+#include "store/dynamodb/item_codec.h"
 
 namespace exidx {
 namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kAgentDateIndex = "AgentDateIndex";
-constexpr std::string_view kStatusDateIndex = "StatusDateIndex";
-constexpr std::string_view kAgentStatusDateIndex = "AgentStatusDateIndex";
-constexpr std::string_view kAllDateIndex = "AllDateIndex";
-
-std::string Digits(std::uint64_t value, int width) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%0*llu", width, static_cast<unsigned long long>(value));
-  return buffer;
-}
-
-// Signed to unsigned, order kept.
-std::uint64_t Biased(std::int64_t value) { return static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63); }
-
-std::string StartKey(EpochMillis start_date, std::string_view execution_arn) {
-  return FormatTimestamp(start_date) + "#" + std::string(execution_arn);
-}
-
-std::string AllShardValue(int shard) { return "all#" + std::to_string(shard); }
-
-json::object S(std::string_view value) { return json::object{{"S", value}}; }
-json::object N(std::string value) { return json::object{{"N", std::move(value)}}; }
-
-std::string FormatDuration(const ExecutionRecord& record) {
-  const EpochMillis millis = *record.stop_date - record.start_date;
-  const bool negative = millis < 0;
-  const std::uint64_t magnitude = negative ? static_cast<std::uint64_t>(-millis) : static_cast<std::uint64_t>(millis);
-  return (negative ? "-" : "") + std::to_string(magnitude / 1000) + "." + Digits(magnitude % 1000, 3);
-}
-
-json::object EncodeItem(const ExecutionRecord& r) {
-  json::object item{
-      {"executionArn", S(r.execution_arn)},
-      {"agentName", S(r.agent_name)},
-      {"stateMachineArn", S(r.state_machine_arn)},
-      {"executionName", S(r.execution_name)},
-      {"status", S(StatusName(r.status))},
-      {"startDate", S(FormatTimestamp(r.start_date))},
-      {"indexedAt", S(FormatTimestamp(r.indexed_at))},
-      {"version", S(VersionKey(r))},
-      {"startKey", S(StartKey(r.start_date, r.execution_arn))},
-      {"agentStatus", S(r.agent_name + "#" + std::string(StatusName(r.status)))},
-      {"allShard", S(AllShardValue(AllShardOf(r.execution_arn)))},
-  };
-  if (r.stop_date) {
-    item["stopDate"] = S(FormatTimestamp(*r.stop_date));
-    item["durationSeconds"] = N(FormatDuration(r));
-  }
-  if (r.redrive_count != 0) item["redriveCount"] = N(std::to_string(r.redrive_count));
-  // DynamoDB refuses empty strings only in key attributes; keep ours anyway.
-  if (r.error) item["error"] = S(*r.error);
-  if (r.cause) item["cause"] = S(*r.cause);
-  if (r.ttl) item["ttl"] = N(std::to_string(*r.ttl));
-  return item;
-}
-
-const json::string* StringAttribute(const json::object& item, std::string_view name) {
-  const auto* attribute = item.if_contains(name);
-  if (!attribute || !attribute->is_object()) return nullptr;
-  const auto* s = attribute->get_object().if_contains("S");
-  return s && s->is_string() ? &s->get_string() : nullptr;
-}
-
-// An integer attribute {"N": "123"}: nullopt when absent; kInternal naming it
-// when it is there but not a whole number in int64 (a corrupt item is an
-// error, never a value read as far as it went, as "12abc" once read as 12).
-Result<std::optional<std::int64_t>> IntegerAttribute(const json::object& item, std::string_view name) {
-  const auto* attribute = item.if_contains(name);
-  if (!attribute) return std::nullopt;
-  const json::value* n = attribute->is_object() ? attribute->get_object().if_contains("N") : nullptr;
-  std::int64_t value = 0;
-  if (n != nullptr && n->is_string()) {
-    const json::string& text = n->get_string();
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return value;
-  }
-  const auto* arn = StringAttribute(item, "executionArn");
-  return Fail(ErrorCode::kInternal, "dynamodb: item " + Quoted(arn ? std::string_view(*arn) : "?") + ": " +
-                                        std::string(name) + " is not an integer: " + Quoted(json::serialize(*attribute)));
-}
-
-Result<ExecutionRecord> DecodeItem(const json::object& item) {
-  auto bad = [&item](std::string_view what) {
-    const auto* arn = StringAttribute(item, "executionArn");
-    return Fail(ErrorCode::kInternal, "dynamodb: item " + Quoted(arn ? std::string_view(*arn) : "?") + ": " +
-                                          std::string(what) + " missing or malformed");
-  };
-  ExecutionRecord r;
-  auto text = [&](std::string_view name, std::string& out) {
-    const auto* value = StringAttribute(item, name);
-    if (!value) return false;
-    out = std::string(*value);
-    return true;
-  };
-  std::string status, start, indexed;
-  if (!text("executionArn", r.execution_arn)) return bad("executionArn");
-  if (!text("agentName", r.agent_name)) return bad("agentName");
-  if (!text("stateMachineArn", r.state_machine_arn)) return bad("stateMachineArn");
-  if (!text("executionName", r.execution_name)) return bad("executionName");
-  if (!text("status", status)) return bad("status");
-  auto parsed_status = ParseStatus(status);
-  if (!parsed_status) return bad("status");
-  r.status = *parsed_status;
-  if (!text("startDate", start)) return bad("startDate");
-  auto start_date = ParseTimestamp(start);
-  if (!start_date) return bad("startDate");
-  r.start_date = *start_date;
-  if (text("indexedAt", indexed)) {
-    auto indexed_at = ParseTimestamp(indexed);
-    if (!indexed_at) return bad("indexedAt");
-    r.indexed_at = *indexed_at;
-  }
-  std::string value;
-  if (text("stopDate", value)) {
-    auto stop = ParseTimestamp(value);
-    if (!stop) return bad("stopDate");
-    r.stop_date = *stop;
-  }
-  auto redrive_count = IntegerAttribute(item, "redriveCount");
-  if (!redrive_count) return std::unexpected(redrive_count.error());
-  r.redrive_count = redrive_count->value_or(0);
-  if (r.redrive_count < 0) return bad("redriveCount");
-  if (text("error", value)) r.error = value;
-  if (text("cause", value)) r.cause = value;
-  auto ttl = IntegerAttribute(item, "ttl");
-  if (!ttl) return std::unexpected(ttl.error());
-  r.ttl = *ttl;
-  return r;
-}
-
-Result<json::object> ParseObject(const std::string& body, std::string_view operation) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec || !value.is_object()) {
-    return Fail(ErrorCode::kInternal, "dynamodb " + std::string(operation) + ": the answer is not a JSON object");
-  }
-  return std::move(value.get_object());
-}
-
-std::uint64_t CountField(const json::object& object, std::string_view name) {
-  const auto* value = object.if_contains(name);
-  if (value && value->is_int64()) return static_cast<std::uint64_t>(value->get_int64());
-  if (value && value->is_uint64()) return value->get_uint64();
-  return 0;
-}
+using dynamodb::AllShardValue;
+using dynamodb::CountField;
+using dynamodb::DecodeItem;
+using dynamodb::EncodeItem;
+using dynamodb::kAgentDateIndex;
+using dynamodb::kAgentStatusDateIndex;
+using dynamodb::kAllDateIndex;
+using dynamodb::kStatusDateIndex;
+using dynamodb::ParseObject;
+using dynamodb::S;
+using dynamodb::StartKey;
+using dynamodb::StringAttribute;
 
 }  // namespace
-
-std::string VersionKey(const ExecutionRecord& record) {
-  const RecordVersion v = VersionOf(record);
-  return Digits(Biased(v.redrive_count), 20) + "." + std::to_string(v.phase) + "." +
-         Digits(Biased(v.stop_date), 20) + "." + Digits(static_cast<std::uint64_t>(v.status_rank), 2);
-}
-
-int AllShardOf(std::string_view execution_arn) {
-  std::uint32_t hash = 2166136261u;  // FNV-1a: stable across builds and languages.
-  for (unsigned char c : execution_arn) hash = (hash ^ c) * 16777619u;
-  return static_cast<int>(hash % kAllShards);
-}
 
 // One partition of an index, read in exactly (startDate, executionArn) order
 // (or its reverse) within the request's date bounds and after its cursor.
@@ -592,166 +446,6 @@ Result<std::string> DynamoDbStore::PageTokenSecret() {
   }
   secret_ = **existing;
   return *secret_;
-}
-
-namespace {
-
-json::object Gsi(std::string_view name, std::string_view hash, std::string_view range) {
-  return json::object{
-      {"IndexName", name},
-      {"KeySchema", json::array{json::object{{"AttributeName", hash}, {"KeyType", "HASH"}},
-                                json::object{{"AttributeName", range}, {"KeyType", "RANGE"}}}},
-      {"Projection", json::object{{"ProjectionType", "ALL"}}},
-  };
-}
-
-// DynamoDB wants exactly the attributes that some key uses.
-json::array AttributeDefinitions(TableLayout layout) {
-  json::array definitions;
-  for (const char* name : {"executionArn", "agentName", "status", "startDate", "agentStatus", "startKey", "allShard"}) {
-    const std::string_view n = name;
-    if (layout == TableLayout::kSeedOnly && (n == "agentStatus" || n == "startKey" || n == "allShard")) continue;
-    definitions.push_back(json::object{{"AttributeName", name}, {"AttributeType", "S"}});
-  }
-  return definitions;
-}
-
-// Local emulators (dynalite) lack some table settings' operations.
-bool Unsupported(const aws::ServiceError& error) { return error.type == "UnknownOperationException"; }
-
-std::vector<json::object> IndexesOf(TableLayout layout) {
-  std::vector<json::object> indexes = {Gsi(kAgentDateIndex, "agentName", "startDate"),
-                                       Gsi(kStatusDateIndex, "status", "startDate")};
-  if (layout == TableLayout::kFull) {
-    indexes.push_back(Gsi(kAgentStatusDateIndex, "agentStatus", "startKey"));
-    indexes.push_back(Gsi(kAllDateIndex, "allShard", "startKey"));
-  }
-  return indexes;
-}
-
-// The table's status and the names and statuses of its indexes.
-struct TableState {
-  std::string status;
-  std::map<std::string, std::string> indexes;
-};
-
-Result<std::optional<TableState>> DescribeTableState(aws::JsonClient& client, const std::string& table) {
-  aws::ServiceError service_error;
-  auto body = client.Call("DescribeTable", json::serialize(json::object{{"TableName", table}}), &service_error);
-  if (!body) {
-    if (service_error.type == "ResourceNotFoundException") return std::nullopt;
-    return std::unexpected(body.error());
-  }
-  auto answer = ParseObject(*body, "DescribeTable");
-  if (!answer) return std::unexpected(answer.error());
-  TableState state;
-  const auto* t = answer->if_contains("Table");
-  if (!t || !t->is_object()) return Fail(ErrorCode::kInternal, "dynamodb DescribeTable: no Table in the answer");
-  if (const auto* s = t->get_object().if_contains("TableStatus"); s && s->is_string()) state.status = s->get_string();
-  if (const auto* list = t->get_object().if_contains("GlobalSecondaryIndexes"); list && list->is_array()) {
-    for (const auto& index : list->get_array()) {
-      const auto* name = index.is_object() ? index.get_object().if_contains("IndexName") : nullptr;
-      const auto* status = index.is_object() ? index.get_object().if_contains("IndexStatus") : nullptr;
-      if (name && name->is_string()) {
-        state.indexes[std::string(name->get_string())] =
-            status && status->is_string() ? std::string(status->get_string()) : "ACTIVE";
-      }
-    }
-  }
-  return std::optional<TableState>(std::move(state));
-}
-
-// Waits until the table and all its indexes are ACTIVE (up to ~10 minutes).
-Result<TableState> WaitActive(aws::JsonClient& client, const std::string& table) {
-  for (int i = 0; i < 1200; ++i) {
-    auto state = DescribeTableState(client, table);
-    if (!state) return std::unexpected(state.error());
-    if (*state) {
-      bool active = (*state)->status == "ACTIVE";
-      for (const auto& [name, status] : (*state)->indexes) active = active && status == "ACTIVE";
-      if (active) return **state;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(i < 10 ? 100 : 500));
-  }
-  return Fail(ErrorCode::kUnavailable, "dynamodb: table " + Quoted(table) + " did not become ACTIVE in time");
-}
-
-}  // namespace
-
-Status DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& table_name, TableLayout layout,
-                                  const std::function<void(const std::string&)>& log) {
-  auto say = [&log](const std::string& line) {
-    if (log) log(line);
-  };
-  auto existing = DescribeTableState(client, table_name);
-  if (!existing) return std::unexpected(existing.error());
-  if (!*existing) {
-    json::array indexes;
-    for (auto& index : IndexesOf(layout)) indexes.push_back(std::move(index));
-    json::object request{
-        {"TableName", table_name},
-        {"AttributeDefinitions", AttributeDefinitions(layout)},
-        {"KeySchema", json::array{json::object{{"AttributeName", "executionArn"}, {"KeyType", "HASH"}}}},
-        {"BillingMode", "PAY_PER_REQUEST"},
-        {"GlobalSecondaryIndexes", std::move(indexes)},
-        {"StreamSpecification", json::object{{"StreamEnabled", true}, {"StreamViewType", "NEW_AND_OLD_IMAGES"}}},
-    };
-    aws::ServiceError service_error;
-    auto created = client.Call("CreateTable", json::serialize(request), &service_error);
-    if (!created && service_error.type != "ResourceInUseException") return std::unexpected(created.error());
-    say("created table " + table_name);
-  } else {
-    say("table " + table_name + " exists");
-  }
-  auto state = WaitActive(client, table_name);
-  if (!state) return std::unexpected(state.error());
-  for (auto& index : IndexesOf(layout)) {
-    const std::string name(index.at("IndexName").as_string());
-    if (state->indexes.contains(name)) continue;
-    json::object request{
-        {"TableName", table_name},
-        {"AttributeDefinitions", AttributeDefinitions(layout)},
-        {"GlobalSecondaryIndexUpdates", json::array{json::object{{"Create", std::move(index)}}}},
-    };
-    auto updated = client.Call("UpdateTable", json::serialize(request));
-    if (!updated) return std::unexpected(updated.error());
-    say("adding index " + name + " (DynamoDB backfills it from the table)");
-    state = WaitActive(client, table_name);
-    if (!state) return std::unexpected(state.error());
-  }
-  aws::ServiceError service_error;
-  auto backups = client.Call(
-      "UpdateContinuousBackups",
-      json::serialize(json::object{
-          {"TableName", table_name},
-          {"PointInTimeRecoverySpecification", json::object{{"PointInTimeRecoveryEnabled", true}}}}),
-      &service_error);
-  if (!backups && !Unsupported(service_error)) return std::unexpected(backups.error());
-  say(backups ? "point-in-time recovery enabled" : "point-in-time recovery: not supported by this endpoint, skipped");
-  auto ttl = client.Call("DescribeTimeToLive", json::serialize(json::object{{"TableName", table_name}}),
-                         &service_error);
-  if (!ttl && !Unsupported(service_error)) return std::unexpected(ttl.error());
-  if (!ttl) {
-    say("TTL: not supported by this endpoint, skipped");
-    return {};
-  }
-  if (ttl->find("\"ENABLED\"") == std::string::npos && ttl->find("\"ENABLING\"") == std::string::npos) {
-    auto enabled = client.Call(
-        "UpdateTimeToLive",
-        json::serialize(json::object{
-            {"TableName", table_name},
-            {"TimeToLiveSpecification", json::object{{"Enabled", true}, {"AttributeName", "ttl"}}}}),
-        &service_error);
-    if (!enabled && !Unsupported(service_error)) return std::unexpected(enabled.error());
-  }
-  say("TTL on attribute ttl enabled");
-  return {};
-}
-
-Status DynamoDbStore::DeleteTable(aws::JsonClient& client, const std::string& table_name) {
-  auto deleted = client.Call("DeleteTable", json::serialize(json::object{{"TableName", table_name}}));
-  if (!deleted) return std::unexpected(deleted.error());
-  return {};
 }
 
 }  // namespace exidx
