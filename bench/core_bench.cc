@@ -29,7 +29,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 struct Args {
   std::int64_t executions = 1'000'000;
@@ -92,8 +94,8 @@ int Run(const Args& args) {
   AgentResolver agents(tags->get(), AgentRule{}, clock);
 
   std::filesystem::remove_all(args.store);
-  auto store = RocksDbStore::Open(
-      {.path = args.store, .durability = args.relaxed ? Durability::kRelaxed : Durability::kSync});
+  auto store =
+      RocksDbStore::Open({.path = args.store, .durability = args.relaxed ? Durability::kRelaxed : Durability::kSync});
   if (!store) {
     std::cerr << store.error().message << '\n';
     return 1;
@@ -141,14 +143,16 @@ int Run(const Args& args) {
       {"agent, 20 days back", {.agent_name = "sql-agent", .start_date_to = "2025-11-04"}},
       {"agent+status, 20 days back",
        {.agent_name = "research-agent", .status = "FAILED", .start_date_to = "2025-11-04"}},
-      {"agent, one day range", {.agent_name = "sql-agent", .start_date_from = "2025-11-10", .start_date_to = "2025-11-10"}},
+      {"agent, one day range",
+       {.agent_name = "sql-agent", .start_date_from = "2025-11-10", .start_date_to = "2025-11-10"}},
   };
   std::cout << fmt::format("# exidx core bench: {} executions, {} events, {} durability\n\n", args.executions,
                            counts.received, args.relaxed ? "relaxed" : "sync");
-  std::cout << fmt::format("ingest: {:.0f} events/s ({} events in {:.2f} s, batches of 1000; indexed {}, "
-                           "unchanged {}, skipped {})\n",
-                           counts.received / ingest_seconds, counts.received, ingest_seconds, counts.indexed,
-                           counts.unchanged, counts.skipped);
+  std::cout << fmt::format(
+      "ingest: {:.0f} events/s ({} events in {:.2f} s, batches of 1000; indexed {}, "
+      "unchanged {}, skipped {})\n",
+      counts.received / ingest_seconds, counts.received, ingest_seconds, counts.indexed, counts.unchanged,
+      counts.skipped);
   std::cout << fmt::format("disk: {} bytes, {:.0f} bytes per indexed execution (before compaction)\n\n",
                            DirectoryBytes(args.store),
                            static_cast<double>(DirectoryBytes(args.store)) / static_cast<double>(args.executions));
@@ -178,8 +182,8 @@ int Run(const Args& args) {
       walk.next_token = page->next_token;
     }
     const double walk_ms = Seconds(Clock::now() - t0) * 1e3;
-    std::cout << fmt::format("| {} | {} | {:.0f} | {:.0f} | {:.2f} |\n", shape.name, items,
-                             micros[micros.size() / 2], micros[micros.size() * 99 / 100], walk_ms);
+    std::cout << fmt::format("| {} | {} | {:.0f} | {:.0f} | {:.2f} |\n", shape.name, items, micros[micros.size() / 2],
+                             micros[micros.size() * 99 / 100], walk_ms);
   }
   // Statistics over the whole 30-day window: from the hourly cells (what the
   // stats route does) against the same counts computed by walking the index.
@@ -243,4 +247,6 @@ int Run(const Args& args) {
 }  // namespace
 }  // namespace exidx
 
-int main(int argc, char** argv) { return exidx::Run(exidx::ParseArgs(argc, argv)); }
+int main(int argc, char** argv) {
+  return exidx::Run(exidx::ParseArgs(argc, argv));
+}

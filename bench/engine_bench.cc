@@ -46,7 +46,9 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr EpochMillis kDay = 86'400'000;
 constexpr EpochMillis kRange = 7 * kDay;
 
-double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(SteadyClock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
@@ -226,8 +228,7 @@ using EngineOpener = std::function<Result<std::unique_ptr<BenchEngine>>()>;
 // Returns false when the counts differ from a sequential run's.
 bool RunConcurrentCell(const Args& args, BenchEngine& engine, AgentResolver& agents, std::size_t batch,
                        std::size_t total) {
-  Workload workload(
-      {.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
+  Workload workload({.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
   std::vector<ParsedEvent> events;
   while (events.size() < total && !workload.done()) {
     workload.Fill(events, std::min<std::size_t>(total - events.size(), 20'000));  // Untimed: generate and parse.
@@ -302,10 +303,8 @@ bool RunConcurrentCell(const Args& args, BenchEngine& engine, AgentResolver& age
   return match;
 }
 
-int RunIngest(const Args& args, std::unique_ptr<BenchEngine> engine, const EngineOpener& open,
-              AgentResolver& agents) {
-  Workload workload(
-      {.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
+int RunIngest(const Args& args, std::unique_ptr<BenchEngine> engine, const EngineOpener& open, AgentResolver& agents) {
+  Workload workload({.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
   for (const std::size_t batch : {std::size_t{1}, std::size_t{100}}) {
     const std::size_t total = batch == 1 ? args.batch1_events : args.batch100_events;
     IngestCounts counts;
@@ -327,7 +326,7 @@ int RunIngest(const Args& args, std::unique_ptr<BenchEngine> engine, const Engin
   // (it holds the store's lock, the SQLite file, the PostgreSQL table).
   bool match = true;
   for (const auto& [batch, total] : {std::pair{std::size_t{1}, *args.concurrent_events},
-                                    std::pair{std::size_t{100}, *args.concurrent_b100_events}}) {
+                                     std::pair{std::size_t{100}, *args.concurrent_b100_events}}) {
     if (args.clients == 0 || total == 0) continue;
     engine.reset();
     auto fresh = open();
@@ -437,9 +436,9 @@ int RunLoad(const Args& args, BenchEngine& engine) {
     std::cout << Head(args, "load")
               << fmt::format(R"(,"size":{},"batch":{},"segment_events":{},"events_per_s":{:.1f},)"
                              R"("total_events":{},"indexed":{},"unchanged":{},"skipped":{},"now":"{}"}})",
-                             checkpoint->executions, args.load_batch, segment_events,
-                             segment_events / segment_seconds, counts.received, counts.indexed, counts.unchanged,
-                             counts.skipped, FormatTimestamp(checkpoint->now))
+                             checkpoint->executions, args.load_batch, segment_events, segment_events / segment_seconds,
+                             counts.received, counts.indexed, counts.unchanged, counts.skipped,
+                             FormatTimestamp(checkpoint->now))
               << std::endl;
     segment_events = 0;
     segment_seconds = 0;
@@ -468,10 +467,8 @@ int RunLoad(const Args& args, BenchEngine& engine) {
 }
 
 int RunBaseline(const Args& args) {
-  Workload workload({.sizes = args.sizes,
-                     .total_executions = args.total,
-                     .executions_per_day = args.per_day,
-                     .parse = false});
+  Workload workload(
+      {.sizes = args.sizes, .total_executions = args.total, .executions_per_day = args.per_day, .parse = false});
   std::vector<ParsedEvent> none;
   while (!workload.done()) {
     auto checkpoint = workload.Fill(none, std::size_t{1} << 30);
@@ -505,8 +502,7 @@ int RunBaseline(const Args& args) {
 int Run(const Args& args) {
   if (args.engine == "baseline") return RunBaseline(args);
   SystemClock clock;
-  Workload probe(
-      {.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
+  Workload probe({.sizes = {args.sizes.back()}, .total_executions = args.total, .executions_per_day = args.per_day});
   auto tags = FileTagSource::Parse(TagsFileJson(probe.simulation()), "simulation");
   if (!tags) Die(tags.error());
   AgentResolver agents(tags->get(), AgentRule{}, clock);
@@ -529,4 +525,6 @@ int Run(const Args& args) {
 }  // namespace
 }  // namespace exidx::bench
 
-int main(int argc, char** argv) { return exidx::bench::Run(exidx::bench::ParseArgs(argc, argv)); }
+int main(int argc, char** argv) {
+  return exidx::bench::Run(exidx::bench::ParseArgs(argc, argv));
+}

@@ -34,7 +34,10 @@ class ExidxEngine final : public BenchEngine {
  public:
   ExidxEngine(std::string path, std::unique_ptr<RocksDbStore> store, std::string secret, AgentResolver& agents,
               const Clock& clock)
-      : path_(std::move(path)), store_(std::move(store)), tokens_(std::move(secret)), indexer_(*store_, agents, clock) {}
+      : path_(std::move(path)),
+        store_(std::move(store)),
+        tokens_(std::move(secret)),
+        indexer_(*store_, agents, clock) {}
 
   Result<IngestCounts> Ingest(std::span<const ParsedEvent> events) override { return indexer_.Ingest(events); }
 
@@ -90,18 +93,17 @@ class ExidxEngine final : public BenchEngine {
 namespace exidx::bench {
 namespace {
 std::string ExidxEngine::Version() {
-  return "exidx RocksDbStore on RocksDB " + std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) +
-         "." + std::to_string(ROCKSDB_PATCH);
+  return "exidx RocksDbStore on RocksDB " + std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) + "." +
+         std::to_string(ROCKSDB_PATCH);
 }
 }  // namespace
 
 Result<std::unique_ptr<BenchEngine>> OpenExidxEngine(const EngineOptions& options, AgentResolver& agents,
                                                      const Clock& clock) {
   std::filesystem::remove_all(options.directory);
-  auto store = RocksDbStore::Open({.path = options.directory,
-                                   .durability = options.durability == BenchDurability::kSync
-                                                     ? Durability::kSync
-                                                     : Durability::kRelaxed});
+  auto store = RocksDbStore::Open(
+      {.path = options.directory,
+       .durability = options.durability == BenchDurability::kSync ? Durability::kSync : Durability::kRelaxed});
   if (!store) return std::unexpected(store.error());
   auto secret = (*store)->PageTokenSecret();
   if (!secret) return std::unexpected(secret.error());

@@ -52,10 +52,10 @@ HistoryCost HistoryModel::Cost(const HistoryQuery& query) const {
     // The merge must see the item after the last one it took (to know the
     // stream's next candidate or its end): position newer + taken.
     const std::int64_t position = s.newer + static_cast<std::int64_t>(s.taken);
-    const std::int64_t pages = position < s.total
-                                   ? position / kListExecutionsPageSize + 1
-                                   : std::max<std::int64_t>(1, (s.total + kListExecutionsPageSize - 1) /
-                                                                   kListExecutionsPageSize);
+    const std::int64_t pages =
+        position < s.total
+            ? position / kListExecutionsPageSize + 1
+            : std::max<std::int64_t>(1, (s.total + kListExecutionsPageSize - 1) / kListExecutionsPageSize);
     cost.calls += pages;
     cost.deepest_agent = std::max(cost.deepest_agent, pages);
   }

@@ -26,7 +26,7 @@ struct HistoryCost {
   std::int64_t calls = 0;          // ListExecutions calls in all.
   std::int64_t deepest_agent = 0;  // Calls to the busiest state machine (a lower bound
                                    // on sequential round trips when agents run in parallel).
-  std::int64_t items = 0;          // Items in the page produced.
+  std::int64_t items = 0;  // Items in the page produced.
 };
 
 // Per agent, the executions started up to `now`, newest first.

@@ -114,12 +114,14 @@ class PostgresEngine final : public BenchEngine {
     if (auto ok = PrepareStatement("upsert", std::string(kUpsert)); !ok) return ok;
     for (int shape = 0; shape < 4; ++shape) {
       for (int cursor = 0; cursor < 2; ++cursor) {
-        const std::string sql = SqlPageQuery(shape, cursor == 1, [](int i) { return std::string("$").append(std::to_string(i)); });
+        const std::string sql =
+            SqlPageQuery(shape, cursor == 1, [](int i) { return std::string("$").append(std::to_string(i)); });
         if (auto ok = PrepareStatement(PageStatement(shape, cursor == 1), sql); !ok) return ok;
       }
     }
-    auto delay = Exec("SELECT current_setting('commit_delay') || ' us, commit_siblings ' || "
-                      "current_setting('commit_siblings')");
+    auto delay = Exec(
+        "SELECT current_setting('commit_delay') || ' us, commit_siblings ' || "
+        "current_setting('commit_siblings')");
     if (!delay) return std::unexpected(delay.error());
     commit_delay_ = *delay;
     auto pid = Exec("SELECT pg_backend_pid()");
@@ -191,8 +193,9 @@ class PostgresEngine final : public BenchEngine {
     note += options_.durability == BenchDurability::kSync ? "on" : "off";
     note += "; commit_delay " + commit_delay_;
     if (commit_delay_.starts_with("0 us")) {
-      note += " (the default: no deliberate group commit; a backend that flushes the WAL flushes every commit "
-              "record written before it, so concurrent commits can share an fsync by coincidence)";
+      note +=
+          " (the default: no deliberate group commit; a backend that flushes the WAL flushes every commit "
+          "record written before it, so concurrent commits can share an fsync by coincidence)";
     }
     return note;
   }
@@ -265,9 +268,10 @@ class PostgresEngine final : public BenchEngine {
       const int pid = std::stoi(name);
       if (ParentPid(pid) == postmaster) pss_kb += ProcPssKb(pid);
     }
-    return {pss_kb * 1024, "server: sum of PSS of the postmaster and its children at the end of the run "
-                           "(backend VmHWM " + std::to_string(ProcStatusKb(backend_pid_, "VmHWM:") / 1024) +
-                               " MiB)"};
+    return {pss_kb * 1024,
+            "server: sum of PSS of the postmaster and its children at the end of the run "
+            "(backend VmHWM " +
+                std::to_string(ProcStatusKb(backend_pid_, "VmHWM:") / 1024) + " MiB)"};
   }
 
   std::string Version() override {

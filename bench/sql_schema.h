@@ -24,7 +24,9 @@ inline constexpr std::string_view kSqlColumns =
 
 // The shape of a query: which of agent and status it filters by (0..3), so a
 // SQL peer prepares one statement per shape.
-inline int ShapeOf(const BenchQuery& query) { return (query.agent_name ? 1 : 0) | (query.status ? 2 : 0); }
+inline int ShapeOf(const BenchQuery& query) {
+  return (query.agent_name ? 1 : 0) | (query.status ? 2 : 0);
+}
 
 // SELECT ... WHERE <shape filters> AND startDate BETWEEN from AND to
 // [AND (startDate, executionArn) < (cursor)] ORDER BY startDate DESC,

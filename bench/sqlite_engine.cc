@@ -94,7 +94,8 @@ class SqliteEngine final : public BenchEngine {
     if (auto ok = Prepare(std::string(kUpsert), &upsert_); !ok) return ok;
     for (int shape = 0; shape < 4; ++shape) {
       for (int cursor = 0; cursor < 2; ++cursor) {
-        const std::string sql = SqlPageQuery(shape, cursor == 1, [](int i) { return std::string("?").append(std::to_string(i)); });
+        const std::string sql =
+            SqlPageQuery(shape, cursor == 1, [](int i) { return std::string("?").append(std::to_string(i)); });
         if (auto ok = Prepare(sql, &pages_[shape * 2 + cursor]); !ok) return ok;
       }
     }

@@ -68,16 +68,14 @@ std::optional<Checkpoint> Workload::Fill(std::vector<ParsedEvent>& events, std::
       line_.clear();
       if (!simulator_->Next(line_, &delivery)) {
         done_ = true;
-        Checkpoint last{.executions = observed_, .agent_executions = observed_agents_,
-                        .now = simulation_.window_end};
+        Checkpoint last{.executions = observed_, .agent_executions = observed_agents_, .now = simulation_.window_end};
         if (next_checkpoint_ < checkpoints_.size()) last.now = checkpoints_[next_checkpoint_].now;
         return last;
       }
       ++generated_;
     }
     // The last size is the end of the stream, not a cut, unless more is simulated.
-    const bool cut = next_checkpoint_ + 1 < options_.sizes.size() ||
-                     simulation_.executions > options_.sizes.back();
+    const bool cut = next_checkpoint_ + 1 < options_.sizes.size() || simulation_.executions > options_.sizes.back();
     if (cut && next_checkpoint_ < checkpoints_.size() && delivery > checkpoints_[next_checkpoint_].now) {
       held_delivery_ = delivery;
       if (next_checkpoint_ + 1 == options_.sizes.size()) done_ = true;

@@ -17,8 +17,8 @@
 #include <string_view>
 
 #include "core/page_token.h"
-#include "query/list_executions.h"
 #include "fuzz_check.h"
+#include "query/list_executions.h"
 #include "record_checks.h"
 #include "server/query_string.h"
 

@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <string>
 #include <memory>
+#include <string>
 
 #include "aws/http_client.h"
 

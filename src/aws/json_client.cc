@@ -12,7 +12,9 @@
 namespace exidx::aws {
 namespace {
 
-std::string_view ServiceLabel(AwsService service) { return NamesOf(service).endpoint_prefix; }
+std::string_view ServiceLabel(AwsService service) {
+  return NamesOf(service).endpoint_prefix;
+}
 
 // Reads `__type` (e.g. "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException")
 // and `message` (DynamoDB) or `Message` (some others) from an error body.
@@ -55,9 +57,15 @@ bool IsRetryable(const ServiceError& error) {
 
 bool IsThrottlingError(std::string_view type) {
   static constexpr std::array<std::string_view, 10> kThrottling = {
-      "ThrottlingException",    "Throttling",          "ThrottledException",
-      "RequestThrottledException", "RequestThrottled",  "TooManyRequestsException",
-      "ProvisionedThroughputExceededException", "RequestLimitExceeded", "SlowDown",
+      "ThrottlingException",
+      "Throttling",
+      "ThrottledException",
+      "RequestThrottledException",
+      "RequestThrottled",
+      "TooManyRequestsException",
+      "ProvisionedThroughputExceededException",
+      "RequestLimitExceeded",
+      "SlowDown",
       "TransactionInProgressException",
   };
   return std::find(kThrottling.begin(), kThrottling.end(), type) != kThrottling.end();
@@ -139,10 +147,10 @@ Result<std::string> JsonClient::Call(std::string_view operation, std::string_vie
     request.body = std::string(request_json);
     request.timeout = deadline.Cap(options_.timeout);
     if (request.timeout.count() <= 0) return out_of_time();
-    auto signature = SignRequest(request, *credentials,
-                                 SigningParams{.region = region_,
-                                               .service = NamesOf(service_).signing_name,
-                                               .time = context_->clock().NowMillis()});
+    auto signature = SignRequest(
+        request, *credentials,
+        SigningParams{
+            .region = region_, .service = NamesOf(service_).signing_name, .time = context_->clock().NowMillis()});
     if (!signature) return std::unexpected(Error{signature.error().code, what + ": " + signature.error().message});
 
     ++requests_;
@@ -157,8 +165,8 @@ Result<std::string> JsonClient::Call(std::string_view operation, std::string_vie
 
     ServiceError error = ParseServiceError(*response);
     const bool retryable = IsRetryable(error);
-    std::string message = what + ": " + (error.type.empty() ? "error" : error.type) + " (HTTP " +
-                          std::to_string(error.http_status) + ")";
+    std::string message =
+        what + ": " + (error.type.empty() ? "error" : error.type) + " (HTTP " + std::to_string(error.http_status) + ")";
     if (!error.message.empty()) message += ": " + error.message;
     last = Error{retryable ? ErrorCode::kUnavailable : ErrorCode::kInternal, std::move(message)};
     if (service_error) *service_error = std::move(error);

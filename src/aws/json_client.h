@@ -30,8 +30,8 @@ class AwsContext {
   static std::shared_ptr<AwsContext> Default(const Environment& env);
 
   // `env` and `clock` must outlive the context.
-  AwsContext(const Environment& env, std::unique_ptr<HttpClient> http,
-             std::unique_ptr<CredentialsProvider> credentials, const Clock& clock)
+  AwsContext(const Environment& env, std::unique_ptr<HttpClient> http, std::unique_ptr<CredentialsProvider> credentials,
+             const Clock& clock)
       : env_(env), http_(std::move(http)), credentials_(std::move(credentials)), clock_(clock) {}
 
   const Environment& env() const { return env_; }
@@ -86,8 +86,8 @@ class JsonClient {
   static Result<std::unique_ptr<JsonClient>> Create(std::shared_ptr<AwsContext> context, AwsService service,
                                                     std::string target_prefix, JsonClientOptions options = {});
 
-  JsonClient(std::shared_ptr<AwsContext> context, AwsService service, std::string target_prefix,
-             std::string region, std::string endpoint, JsonClientOptions options);
+  JsonClient(std::shared_ptr<AwsContext> context, AwsService service, std::string target_prefix, std::string region,
+             std::string endpoint, JsonClientOptions options);
 
   // Calls `operation` ("PutItem") with the JSON object `request_json` and
   // returns the response body of a 2xx answer. Retries network errors, 5xx and

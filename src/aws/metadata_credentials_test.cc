@@ -12,10 +12,10 @@ namespace exidx::aws {
 namespace {
 
 using exidx::testing::FakeClock;
+using exidx::testing::TempDir;
 using testing::CannedResponse;
 using testing::LoopbackHttpServer;
 using testing::RecordedRequest;
-using exidx::testing::TempDir;
 
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr EpochMillis kHour = 3600 * 1000;

@@ -94,7 +94,9 @@ Result<ExecutionSummary> ParseExecution(std::string_view operation, const json::
   };
 }
 
-std::optional<std::string> NextToken(const json::object& object) { return OptionalString(object, "nextToken"); }
+std::optional<std::string> NextToken(const json::object& object) {
+  return OptionalString(object, "nextToken");
+}
 
 }  // namespace
 
@@ -106,7 +108,7 @@ Result<std::unique_ptr<StepFunctionsClient>> StepFunctionsClient::Create(std::sh
 }
 
 Result<ResourceTags> StepFunctionsClient::ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
-                                                      ServiceError* service_error) {
+                                                              ServiceError* service_error) {
   auto body = client_->Call("ListTagsForResource", json::serialize(json::object{{"resourceArn", resource_arn}}),
                             deadline, service_error);
   if (!body) return std::unexpected(body.error());
@@ -144,9 +146,10 @@ Result<ListPage<StateMachineSummary>> StepFunctionsClient::ListStateMachines(
   return page;
 }
 
-Result<ListPage<ExecutionSummary>> StepFunctionsClient::ListExecutions(
-    const std::string& state_machine_arn, const std::optional<std::string>& status_filter,
-    const std::optional<std::string>& next_token, int max_results) {
+Result<ListPage<ExecutionSummary>> StepFunctionsClient::ListExecutions(const std::string& state_machine_arn,
+                                                                       const std::optional<std::string>& status_filter,
+                                                                       const std::optional<std::string>& next_token,
+                                                                       int max_results) {
   json::object request{{"stateMachineArn", state_machine_arn}, {"maxResults", max_results}};
   if (status_filter) request["statusFilter"] = *status_filter;
   if (next_token) request["nextToken"] = *next_token;
@@ -169,8 +172,8 @@ Result<ListPage<ExecutionSummary>> StepFunctionsClient::ListExecutions(
 
 Result<ExecutionDescription> StepFunctionsClient::DescribeExecution(const std::string& execution_arn,
                                                                     ServiceError* service_error) {
-  auto body = client_->Call("DescribeExecution", json::serialize(json::object{{"executionArn", execution_arn}}),
-                            service_error);
+  auto body =
+      client_->Call("DescribeExecution", json::serialize(json::object{{"executionArn", execution_arn}}), service_error);
   if (!body) return std::unexpected(body.error());
   auto object = ParseObject(*body, "DescribeExecution");
   if (!object) return std::unexpected(object.error());

@@ -60,7 +60,7 @@ class StepFunctionsClient {
 
   // Within `deadline` (JsonClient::Call).
   Result<ResourceTags> ListTagsForResource(const std::string& resource_arn, const Deadline& deadline,
-                                   ServiceError* service_error = nullptr);
+                                           ServiceError* service_error = nullptr);
   Result<ResourceTags> ListTagsForResource(const std::string& resource_arn, ServiceError* service_error = nullptr) {
     return ListTagsForResource(resource_arn, Deadline::Never(), service_error);
   }

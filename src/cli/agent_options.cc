@@ -7,13 +7,15 @@
 namespace exidx::cli {
 
 void AddAgentOptions(CLI::App& command, AgentOptions& options) {
-  command.add_option("--tags-file", options.tags_file,
-                     "JSON object {\"<stateMachineArn>\": {\"<key>\": \"<value>\"}} with the state machines' "
-                     "tags, for machines without AWS access; a state machine missing from it has no tags")
+  command
+      .add_option("--tags-file", options.tags_file,
+                  "JSON object {\"<stateMachineArn>\": {\"<key>\": \"<value>\"}} with the state machines' "
+                  "tags, for machines without AWS access; a state machine missing from it has no tags")
       ->envname("EXIDX_TAGS_FILE");
-  command.add_flag("--index-all", options.index_all,
-                   "Index every execution, agent or not (agentName: the AgentName tag if known, else the "
-                   "state machine's name)")
+  command
+      .add_flag("--index-all", options.index_all,
+                "Index every execution, agent or not (agentName: the AgentName tag if known, else the "
+                "state machine's name)")
       ->envname("EXIDX_INDEX_ALL");
   command.add_option("--agent-tags", options.agent_tags, "Tags a state machine needs, all of them, to be an agent")
       ->capture_default_str()
@@ -39,9 +41,11 @@ Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clo
     if (!client) {
       return Fail(ErrorCode::kInvalidParameter,
                   "no tag source: give --tags-file PATH, --index-all, or an AWS region (AWS_REGION) to read tags "
-                  "from Step Functions (" + client.error().message + ")");
+                  "from Step Functions (" +
+                      client.error().message + ")");
     }
-    setup.tags = std::make_unique<StepFunctionsTagSource>(std::shared_ptr<aws::StepFunctionsClient>(std::move(*client)));
+    setup.tags =
+        std::make_unique<StepFunctionsTagSource>(std::shared_ptr<aws::StepFunctionsClient>(std::move(*client)));
   }
   setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), std::move(rule), clock);
   return setup;

@@ -42,8 +42,7 @@ int RunInit(const InitOptions& options) {
     auto secret = (*store)->PageTokenSecret();
     if (!secret) return ReportError(secret.error());
   }
-  std::cout << "table " << table << " is ready" << ((*store)->has_full_layout() ? "" : " (seed indexes only)")
-            << '\n';
+  std::cout << "table " << table << " is ready" << ((*store)->has_full_layout() ? "" : " (seed indexes only)") << '\n';
   return 0;
 }
 
@@ -51,9 +50,10 @@ int RunInit(const InitOptions& options) {
 
 void AddInitCommand(CLI::App& app, int& exit_status) {
   auto options = std::make_shared<InitOptions>();
-  CLI::App* command = app.add_subcommand(
-      "init", "Create the DynamoDB table of --store dynamodb://TABLE (PAY_PER_REQUEST, indexes, stream, "
-              "point-in-time recovery, TTL on `ttl`), or add what an existing table lacks");
+  CLI::App* command =
+      app.add_subcommand("init",
+                         "Create the DynamoDB table of --store dynamodb://TABLE (PAY_PER_REQUEST, indexes, stream, "
+                         "point-in-time recovery, TTL on `ttl`), or add what an existing table lacks");
   command->add_option("--store", options->store.store, "dynamodb://TABLE")->required()->envname("EXIDX_STORE");
   command->add_flag("--seed-indexes-only", options->seed_indexes_only,
                     "Create only AgentDateIndex and StatusDateIndex, as the seed deployment did");

@@ -30,7 +30,9 @@ struct LambdaOptions {
   std::uint64_t max_invocations = 0;
 };
 
-void Log(const std::string& line) { std::cerr << "exidx lambda: " << line << std::endl; }
+void Log(const std::string& line) {
+  std::cerr << "exidx lambda: " << line << std::endl;
+}
 
 // What one container keeps alive across invocations.
 struct Function {
@@ -99,8 +101,8 @@ int RunLambda(const LambdaOptions& options) {
     return 1;
   }
   Log("handler " + options.handler + " ready in " +
-      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-                         .count()) +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()) +
       " ms");
 
   lambda::RuntimeLoopOptions loop{.deadline_margin = std::chrono::milliseconds(options.deadline_margin_ms),
@@ -126,12 +128,14 @@ void AddLambdaCommand(CLI::App& app, int& exit_status) {
   command->add_option("--handler", options->handler, "index or list")->envname("_HANDLER")->required();
   AddStoreOptions(*command, options->store, /*with_durability=*/true);
   AddAgentOptions(*command, options->agents);
-  command->add_option("--deadline-margin-ms", options->deadline_margin_ms,
-                      "Fail an invocation with Unavailable this long before its deadline rather than overrun it")
+  command
+      ->add_option("--deadline-margin-ms", options->deadline_margin_ms,
+                   "Fail an invocation with Unavailable this long before its deadline rather than overrun it")
       ->capture_default_str()
       ->check(CLI::Range(0, 60'000));
-  command->add_option("--max-invocations", options->max_invocations,
-                      "Exit after this many invocations (0: never; for tests and measurements)")
+  command
+      ->add_option("--max-invocations", options->max_invocations,
+                   "Exit after this many invocations (0: never; for tests and measurements)")
       ->capture_default_str();
   command->callback([options, command, &exit_status] {
     options->store_given = command->count("--store") > 0;

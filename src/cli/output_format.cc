@@ -27,13 +27,13 @@ std::string CsvField(std::string_view text) {
   return out + "\"";
 }
 
-constexpr std::array<std::string_view, 7> kColumns = {"startDate", "agentName", "status", "duration",
-                                                       "name",      "error",     "executionArn"};
+constexpr std::array<std::string_view, 7> kColumns = {"startDate", "agentName", "status",      "duration",
+                                                      "name",      "error",     "executionArn"};
 
 std::array<std::string, kColumns.size()> Row(const ExecutionRecord& r) {
-  return {FormatTimestamp(r.start_date), r.agent_name,      std::string(StatusName(r.status)),
-          Duration(r),                   r.execution_name, r.error.value_or(""),
-          r.execution_arn};
+  return {
+      FormatTimestamp(r.start_date), r.agent_name,   std::string(StatusName(r.status)), Duration(r), r.execution_name,
+      r.error.value_or(""),          r.execution_arn};
 }
 
 }  // namespace

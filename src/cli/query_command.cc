@@ -45,12 +45,8 @@ int RunQuery(const QueryOptions& options) {
   const auto fetch_millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   switch (*format) {
-    case OutputFormat::kJson:
-      std::cout << RenderListResponse(*page, fetch_millis) << '\n';
-      break;
-    case OutputFormat::kTable:
-      PrintTable(*page, std::cout);
-      break;
+    case OutputFormat::kJson: std::cout << RenderListResponse(*page, fetch_millis) << '\n'; break;
+    case OutputFormat::kTable: PrintTable(*page, std::cout); break;
     case OutputFormat::kCsv:
       PrintCsv(*page, std::cout);
       if (page->next_token) std::cerr << "next page: --next-token " << *page->next_token << '\n';
@@ -77,8 +73,7 @@ void AddQueryCommand(CLI::App& app, int& exit_status) {
   command->add_option("--limit", options->limit, "Page size, 1 to 1000 (default 50)");
   command->add_option("--next-token", options->next_token, "The token printed with the previous page");
   command->add_option("--order", options->order, "desc (newest first, default) or asc");
-  command->add_option("--format", options->format, "json (the API's response), table or csv")
-      ->capture_default_str();
+  command->add_option("--format", options->format, "json (the API's response), table or csv")->capture_default_str();
   command->callback([options, &exit_status] { exit_status = RunQuery(*options); });
 }
 

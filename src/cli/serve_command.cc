@@ -65,8 +65,8 @@ Result<AgentSetup> DemoAgentSetup(const AgentOptions& options, const Clock& cloc
   if (!tags) return std::unexpected(tags.error());
   AgentSetup setup;
   setup.tags = std::move(*tags);
-  setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), AgentRule{.required_tags = std::move(*required)},
-                                                   clock);
+  setup.resolver =
+      std::make_unique<AgentResolver>(setup.tags.get(), AgentRule{.required_tags = std::move(*required)}, clock);
   return setup;
 }
 
@@ -226,20 +226,24 @@ void AddServeCommand(CLI::App& app, int& exit_status) {
                    "kind, both are open (loopback only, unless --insecure)")
       ->allow_extra_args(false)
       ->envname("EXIDX_INGEST_KEYS");
-  command->add_flag("--open-reads", options->open_reads,
-                    "Leave the read routes open while ingestion has keys (without it, that is refused as a "
-                    "likely mistake)")
+  command
+      ->add_flag("--open-reads", options->open_reads,
+                 "Leave the read routes open while ingestion has keys (without it, that is refused as a "
+                 "likely mistake)")
       ->envname("EXIDX_OPEN_READS");
-  command->add_flag("--open-ingest", options->open_ingest,
-                    "Leave POST /v1/events open while reads have keys (without it, that is refused as a likely "
-                    "mistake)")
+  command
+      ->add_flag("--open-ingest", options->open_ingest,
+                 "Leave POST /v1/events open while reads have keys (without it, that is refused as a likely "
+                 "mistake)")
       ->envname("EXIDX_OPEN_INGEST");
-  command->add_flag("--insecure", options->insecure,
-                    "Allow listening on a non-loopback address without read and ingest keys")
+  command
+      ->add_flag("--insecure", options->insecure,
+                 "Allow listening on a non-loopback address without read and ingest keys")
       ->envname("EXIDX_INSECURE");
-  command->add_flag("--demo", options->demo,
-                    "Demo mode: backfill simulated history into an empty store, then ingest a live simulated "
-                    "feed; tags are the simulated agents' unless --tags-file or --index-all is given")
+  command
+      ->add_flag("--demo", options->demo,
+                 "Demo mode: backfill simulated history into an empty store, then ingest a live simulated "
+                 "feed; tags are the simulated agents' unless --tags-file or --index-all is given")
       ->envname("EXIDX_DEMO");
   command->add_option("--demo-rate", options->demo_rate, "Demo: new executions per second")
       ->capture_default_str()
@@ -248,12 +252,14 @@ void AddServeCommand(CLI::App& app, int& exit_status) {
       ->capture_default_str();
   command->add_option("--demo-executions", options->demo_executions, "Demo: executions in the backfilled history")
       ->capture_default_str();
-  command->add_option("--max-connections", options->max_connections,
-                      "Open connections allowed; beyond them, new connections get 503")
+  command
+      ->add_option("--max-connections", options->max_connections,
+                   "Open connections allowed; beyond them, new connections get 503")
       ->capture_default_str()
       ->envname("EXIDX_MAX_CONNECTIONS");
-  command->add_option("--read-timeout-ms", options->read_timeout_ms,
-                      "Time to receive a whole request (headers and body), and the keep-alive idle time")
+  command
+      ->add_option("--read-timeout-ms", options->read_timeout_ms,
+                   "Time to receive a whole request (headers and body), and the keep-alive idle time")
       ->capture_default_str()
       ->envname("EXIDX_READ_TIMEOUT_MS");
   command->add_option("--write-timeout-ms", options->write_timeout_ms, "Time allowed for each write to a client")
@@ -270,15 +276,17 @@ void AddServeCommand(CLI::App& app, int& exit_status) {
   command->add_option("--heartbeat-ms", options->heartbeat_ms, "Interval of SSE heartbeat comments")
       ->capture_default_str()
       ->envname("EXIDX_HEARTBEAT_MS");
-  command->add_option("--sse-queue-bytes", options->sse_queue_bytes,
-                      "Bytes queued for an SSE client before it is disconnected as too slow")
+  command
+      ->add_option("--sse-queue-bytes", options->sse_queue_bytes,
+                   "Bytes queued for an SSE client before it is disconnected as too slow")
       ->capture_default_str()
       ->envname("EXIDX_SSE_QUEUE_BYTES");
   command->add_option("--io-threads", options->io_threads, "Threads doing network I/O")
       ->capture_default_str()
       ->envname("EXIDX_IO_THREADS");
-  command->add_option("--worker-threads", options->worker_threads,
-                      "Threads running handlers (store reads and writes; concurrent ingests share fsyncs)")
+  command
+      ->add_option("--worker-threads", options->worker_threads,
+                   "Threads running handlers (store reads and writes; concurrent ingests share fsyncs)")
       ->capture_default_str()
       ->envname("EXIDX_WORKER_THREADS");
   command->callback([options, &exit_status] { exit_status = RunServe(*options); });

@@ -81,11 +81,13 @@ void AddSimulateCommand(CLI::App& app, int& exit_status) {
   command->add_option("--non-agents", options->non_agents, "State machines that are not agents (0 to 100)")
       ->capture_default_str();
   command->add_option("--start", options->start, "Window start (RFC 3339 or YYYY-MM-DD); default: 30 days before end");
-  command->add_option("--end", options->end, "Window end, the simulation's \"now\" (RFC 3339 or YYYY-MM-DD); default: now");
+  command->add_option("--end", options->end,
+                      "Window end, the simulation's \"now\" (RFC 3339 or YYYY-MM-DD); default: now");
   command->add_option("--duplicate-rate", options->duplicate_rate, "Fraction of events delivered twice")
       ->capture_default_str();
-  command->add_option("--reorder-rate", options->reorder_rate,
-                      "Fraction of events delivered after a later event of the same execution")
+  command
+      ->add_option("--reorder-rate", options->reorder_rate,
+                   "Fraction of events delivered after a later event of the same execution")
       ->capture_default_str();
   command->add_option("--output,-o", options->output, "Events file, or - for standard output")->capture_default_str();
   command->add_option("--tags-out", options->tags_out, "Also write the matching --tags-file here");

@@ -45,13 +45,14 @@ void PrintTable(const StatsAnswer& answer, std::ostream& out) {
 
 int RunStats(const StatsOptions& options) {
   if (options.format != "json" && options.format != "table") {
-    return ReportError({ErrorCode::kInvalidParameter, "--format: expected json or table, got " + Quoted(options.format)});
+    return ReportError(
+        {ErrorCode::kInvalidParameter, "--format: expected json or table, got " + Quoted(options.format)});
   }
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  auto query = ParseStatsQuery(Given(options.agent), Given(options.status), Given(options.from),
-                                       Given(options.to), Given(options.bucket), now);
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  auto query = ParseStatsQuery(Given(options.agent), Given(options.status), Given(options.from), Given(options.to),
+                               Given(options.bucket), now);
   if (!query) return ReportError(query.error());
   auto store = OpenStore(options.store);
   if (!store) return ReportError(store.error());
@@ -74,8 +75,9 @@ int RunStats(const StatsOptions& options) {
 void AddStatsCommand(CLI::App& app, int& exit_status) {
   auto options = std::make_shared<StatsOptions>();
   CLI::App* command = app.add_subcommand(
-      "stats", "Executions per hour or day by status, with duration p50/p95 (GET /v1/executions/stats); needs "
-               "the embedded store");
+      "stats",
+      "Executions per hour or day by status, with duration p50/p95 (GET /v1/executions/stats); needs "
+      "the embedded store");
   AddStoreOptions(*command, options->store, /*with_durability=*/false);
   command->add_option("--agent", options->agent, "Only this agent (exact name)");
   command->add_option("--status", options->status, "Only this status");

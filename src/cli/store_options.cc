@@ -8,15 +8,18 @@
 namespace exidx::cli {
 
 void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durability) {
-  command.add_option("--store", options.store, "The index: a directory for the embedded store, or dynamodb://TABLE "
-                     "(dynamodb:// alone: the table named by EXECUTION_INDEX_TABLE_NAME)")
+  command
+      .add_option("--store", options.store,
+                  "The index: a directory for the embedded store, or dynamodb://TABLE "
+                  "(dynamodb:// alone: the table named by EXECUTION_INDEX_TABLE_NAME)")
       ->capture_default_str()
       ->envname("EXIDX_STORE");
   if (with_durability) {
-    command.add_flag("--relaxed-durability", options.relaxed_durability,
-                     "Acknowledge writes once in the operating system's write-ahead log, without fsync: "
-                     "faster, and a power loss may lose the last acknowledged writes (a crash of exidx alone "
-                     "does not)")
+    command
+        .add_flag("--relaxed-durability", options.relaxed_durability,
+                  "Acknowledge writes once in the operating system's write-ahead log, without fsync: "
+                  "faster, and a power loss may lose the last acknowledged writes (a crash of exidx alone "
+                  "does not)")
         ->envname("EXIDX_RELAXED_DURABILITY");
     command
         .add_option("--writes-in-flight", options.writes_in_flight,
@@ -38,7 +41,8 @@ Result<std::string> DynamoDbTableOf(const StoreOptions& options) {
   std::string table = options.store.substr(kScheme.size());
   if (table.empty()) table = aws::GetSetting(aws::Environment::Process(), "EXECUTION_INDEX_TABLE_NAME").value_or("");
   if (table.empty()) {
-    return Fail(ErrorCode::kInvalidParameter, "--store dynamodb://: no table name, and EXECUTION_INDEX_TABLE_NAME is unset");
+    return Fail(ErrorCode::kInvalidParameter,
+                "--store dynamodb://: no table name, and EXECUTION_INDEX_TABLE_NAME is unset");
   }
   return table;
 }

@@ -120,8 +120,7 @@ std::string CutUtf8(std::string text, std::size_t limit) {
   return text;
 }
 
-Result<StatusChangeEvent> ReadDetail(const json::object& detail, std::string event_id,
-                                     const EventErrors& fail) {
+Result<StatusChangeEvent> ReadDetail(const json::object& detail, std::string event_id, const EventErrors& fail) {
   DetailReader in(detail, fail);
   StatusChangeEvent event;
   event.event_id = std::move(event_id);
@@ -141,9 +140,9 @@ Result<StatusChangeEvent> ReadDetail(const json::object& detail, std::string eve
   if (!status_name) return std::unexpected(status_name.error());
   auto status = ParseStatus(*status_name);
   if (!status) {
-    return fail("detail.status",
-                "expected one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE, got " +
-                    Quoted(*status_name));
+    return fail(
+        "detail.status",
+        "expected one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE, got " + Quoted(*status_name));
   }
   event.status = *status;
 

@@ -40,15 +40,21 @@ Result<std::string> Uses() {
 }
 
 #if defined(EXIDX_DROP_STATUS)
-void DropsStatus() { Check(true); }
+void DropsStatus() {
+  Check(true);
+}
 #endif
 
 #if defined(EXIDX_DROP_RESULT)
-void DropsResult() { Store().Get(); }
+void DropsResult() {
+  Store().Get();
+}
 #endif
 
 }  // namespace
 
-std::string UseOfResultMustUseCheck() { return Uses().value_or(""); }
+std::string UseOfResultMustUseCheck() {
+  return Uses().value_or("");
+}
 
 }  // namespace exidx

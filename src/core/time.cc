@@ -38,7 +38,9 @@ CivilDate CivilFromDays(std::int64_t z) {
   return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
 }
 
-bool IsLeapYear(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeapYear(std::int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned DaysInMonth(std::int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -148,15 +150,14 @@ std::string FormatTimestamp(EpochMillis t) {
     --days;
   }
   const CivilDate date = CivilFromDays(days);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", date.year, date.month, date.day,
-                     rest / 3'600'000, rest / 60'000 % 60, rest / 1000 % 60, rest % 1000);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", date.year, date.month, date.day, rest / 3'600'000,
+                     rest / 60'000 % 60, rest / 1000 % 60, rest % 1000);
 }
 
 Result<EpochMillis> ParseTimestamp(std::string_view text) {
   Scanner in(text);
   if (auto t = ReadTimestamp(in)) return *t;
-  return Fail(ErrorCode::kInvalidParameter,
-              "expected RFC 3339 timestamp, got " + Quoted(text));
+  return Fail(ErrorCode::kInvalidParameter, "expected RFC 3339 timestamp, got " + Quoted(text));
 }
 
 Result<EpochMillis> ParseDateBound(std::string_view text, BoundSide side) {
@@ -169,8 +170,7 @@ Result<EpochMillis> ParseDateBound(std::string_view text, BoundSide side) {
   }
   Scanner in(text);
   if (auto t = ReadTimestamp(in)) return *t;
-  return Fail(ErrorCode::kInvalidParameter,
-              "expected RFC 3339 timestamp or YYYY-MM-DD, got " + Quoted(text));
+  return Fail(ErrorCode::kInvalidParameter, "expected RFC 3339 timestamp or YYYY-MM-DD, got " + Quoted(text));
 }
 
 }  // namespace exidx

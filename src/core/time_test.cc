@@ -40,15 +40,14 @@ TEST(ParseTimestamp, AcceptsRfc3339Variants) {
 }
 
 TEST(ParseTimestamp, RejectsWithQuotedInput) {
-  for (const char* bad : {"yesterday", "", "2025-09-29", "2025-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
-                          "2025-09-29T24:00:00Z", "2025-09-29T10:60:00Z", "2025-09-29T10:00:60Z",
-                          "2025-09-29T10:00:00", "2025-09-29T10:00:00.Z", "2025-09-29T10:00:00+0200",
-                          "2025-9-29T10:00:00Z", "2025-09-29T10:00:00Zjunk", "+2025-09-29T10:00:00Z"}) {
+  for (const char* bad :
+       {"yesterday", "", "2025-09-29", "2025-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2025-09-29T24:00:00Z",
+        "2025-09-29T10:60:00Z", "2025-09-29T10:00:60Z", "2025-09-29T10:00:00", "2025-09-29T10:00:00.Z",
+        "2025-09-29T10:00:00+0200", "2025-9-29T10:00:00Z", "2025-09-29T10:00:00Zjunk", "+2025-09-29T10:00:00Z"}) {
     auto parsed = ParseTimestamp(bad);
     ASSERT_FALSE(parsed) << bad;
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidParameter);
-    EXPECT_NE(parsed.error().message.find(std::string("'") + bad + "'"), std::string::npos)
-        << parsed.error().message;
+    EXPECT_NE(parsed.error().message.find(std::string("'") + bad + "'"), std::string::npos) << parsed.error().message;
   }
 }
 

@@ -25,8 +25,7 @@ Result<Tags> ParseAgentTags(std::string_view text) {
     const std::string_view pair = Trim(text.substr(start, end - start));
     const std::size_t eq = pair.find('=');
     if (eq == std::string_view::npos || eq == 0) {
-      return Fail(ErrorCode::kInvalidParameter,
-                  "--agent-tags: expected KEY=VALUE[,KEY=VALUE...], got " + Quoted(text));
+      return Fail(ErrorCode::kInvalidParameter, "--agent-tags: expected KEY=VALUE[,KEY=VALUE...], got " + Quoted(text));
     }
     tags[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
     start = end + 1;
@@ -47,8 +46,7 @@ std::string UnqualifiedStateMachineArn(std::string_view arn) {
   return std::string(arn.substr(0, arn.find(':', name_start)));
 }
 
-std::optional<std::string> ClassifyAgent(const AgentRule& rule, std::string_view state_machine_arn,
-                                         const Tags& tags) {
+std::optional<std::string> ClassifyAgent(const AgentRule& rule, std::string_view state_machine_arn, const Tags& tags) {
   if (!rule.index_all) {
     for (const auto& [key, value] : rule.required_tags) {
       auto it = tags.find(key);

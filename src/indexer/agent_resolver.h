@@ -38,8 +38,7 @@ std::string UnqualifiedStateMachineArn(std::string_view state_machine_arn);
 
 // The agent name of a state machine with these tags, or nullopt when it is not
 // an agent under `rule`: the AgentName tag if present, else its name.
-std::optional<std::string> ClassifyAgent(const AgentRule& rule, std::string_view state_machine_arn,
-                                         const Tags& tags);
+std::optional<std::string> ClassifyAgent(const AgentRule& rule, std::string_view state_machine_arn, const Tags& tags);
 
 struct AgentResolverOptions {
   std::int64_t agent_ttl_millis = 15 * 60 * 1000;     // Cached "is agent X".

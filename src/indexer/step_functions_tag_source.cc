@@ -11,8 +11,8 @@ Result<Tags> StepFunctionsTagSource::TagsOf(const std::string& state_machine_arn
       type == "InvalidArn") {
     return Tags{};
   }
-  return Fail(ErrorCode::kUnavailable, "cannot read the tags of state machine " + Quoted(state_machine_arn) + ": " +
-                                           tags.error().message);
+  return Fail(ErrorCode::kUnavailable,
+              "cannot read the tags of state machine " + Quoted(state_machine_arn) + ": " + tags.error().message);
 }
 
 }  // namespace exidx

@@ -82,12 +82,13 @@ Result<QueryArguments> ListArgumentsFromPayload(std::string_view payload) {
     field = info && info->is_object() ? info->get_object().if_contains("fieldName") : nullptr;
   }
   if (field != nullptr && !field->is_null() && !(field->is_string() && field->get_string() == kFieldName)) {
-    return Fail(ErrorCode::kInvalidParameter, "fieldName: this function answers " + std::string(kFieldName) +
-                                                  ", got " + Quoted(json::serialize(*field)));
+    return Fail(ErrorCode::kInvalidParameter, "fieldName: this function answers " + std::string(kFieldName) + ", got " +
+                                                  Quoted(json::serialize(*field)));
   }
   if (arguments->is_null()) return QueryArguments{};
   if (!arguments->is_object()) {
-    return Fail(ErrorCode::kInvalidParameter, "arguments: expected an object, got " + Quoted(json::serialize(*arguments)));
+    return Fail(ErrorCode::kInvalidParameter,
+                "arguments: expected an object, got " + Quoted(json::serialize(*arguments)));
   }
   return ArgumentsFromObject(arguments->get_object());
 }

@@ -13,7 +13,8 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kRunning = R"({"version":"0","id":"e1","detail-type":"Step Functions Execution Status Change",
+constexpr std::string_view kRunning =
+    R"({"version":"0","id":"e1","detail-type":"Step Functions Execution Status Change",
   "source":"aws.states","account":"1","time":"2025-09-29T10:00:00Z","region":"us-west-2","resources":[],
   "detail":{"executionArn":"arn:aws:states:us-west-2:1:execution:sm:x","stateMachineArn":"arn:aws:states:us-west-2:1:stateMachine:sm",
   "name":"x","status":"RUNNING","startDate":1759140000123,"stopDate":null}})";
@@ -57,11 +58,11 @@ TEST(ListArgumentsFromPayloadTest, RejectsWhatItCannotRead) {
   struct Case {
     std::string_view payload, names;
   };
-  for (const Case& c : {Case{"[1]", "not a JSON object"}, Case{"nope", "not a JSON object"},
-                        Case{R"({"fieldName":"listAgents","arguments":{}})", "fieldName"},
-                        Case{R"({"arguments":{"limit":5}})", "'limit'"},
-                        Case{R"({"arguments":{"agentName":["a"]}})", "agentName"},
-                        Case{R"({"arguments":"x"})", "arguments"}}) {
+  for (const Case& c :
+       {Case{"[1]", "not a JSON object"}, Case{"nope", "not a JSON object"},
+        Case{R"({"fieldName":"listAgents","arguments":{}})", "fieldName"},
+        Case{R"({"arguments":{"limit":5}})", "'limit'"}, Case{R"({"arguments":{"agentName":["a"]}})", "agentName"},
+        Case{R"({"arguments":"x"})", "arguments"}}) {
     auto args = ListArgumentsFromPayload(c.payload);
     ASSERT_FALSE(args) << c.payload;
     EXPECT_EQ(args.error().code, ErrorCode::kInvalidParameter);

@@ -44,8 +44,10 @@ Result<Invocation> RuntimeClient::Next() {
                     invocation.request_id.find_first_not_of(
                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
   if (!safe) {
-    return Fail(ErrorCode::kInternal, "lambda runtime API: invocation/next with a missing or malformed "
-                                      "Lambda-Runtime-Aws-Request-Id " + Quoted(invocation.request_id));
+    return Fail(ErrorCode::kInternal,
+                "lambda runtime API: invocation/next with a missing or malformed "
+                "Lambda-Runtime-Aws-Request-Id " +
+                    Quoted(invocation.request_id));
   }
   const std::string deadline = Header(response->headers, "Lambda-Runtime-Deadline-Ms");
   if (!deadline.empty()) {
@@ -68,9 +70,8 @@ Status RuntimeClient::Post(const std::string& path, std::string body, const Erro
   auto response = http_.Send(request);
   if (!response) return std::unexpected(response.error());
   if (response->status / 100 != 2) {
-    return Fail(ErrorCode::kUnavailable,
-                "lambda runtime API: POST " + path + " answered " + std::to_string(response->status) + ": " +
-                    Quoted(response->body));
+    return Fail(ErrorCode::kUnavailable, "lambda runtime API: POST " + path + " answered " +
+                                             std::to_string(response->status) + ": " + Quoted(response->body));
   }
   return {};
 }

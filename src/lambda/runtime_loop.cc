@@ -24,8 +24,7 @@ void SetTraceId(const std::string& trace_id) {
 
 // Reports `error` for the invocation; a failure to report is only logged: the
 // invocation then times out at Lambda, which retries it.
-void Fail(RuntimeClient& client, const Invocation& invocation, const Error& error,
-          const RuntimeLoopOptions& options) {
+void Fail(RuntimeClient& client, const Invocation& invocation, const Error& error, const RuntimeLoopOptions& options) {
   Log(options, "invocation " + invocation.request_id + " failed: " + std::string(ErrorCodeName(error.code)) + ": " +
                    error.message);
   auto reported = client.ReportError(invocation.request_id, error);
@@ -65,8 +64,8 @@ Status RunRuntimeLoop(RuntimeClient& client, InvocationHandler& handler, const C
         std::async(std::launch::async, [&handler, payload, deadline] { return handler.Handle(*payload, deadline); });
     if (has_deadline && work.wait_for(std::chrono::milliseconds(left - margin)) != std::future_status::ready) {
       Fail(client, *invocation,
-           {ErrorCode::kUnavailable, "the invocation did not finish before its deadline (" +
-                                         std::to_string(margin) + " ms margin); retry later"},
+           {ErrorCode::kUnavailable, "the invocation did not finish before its deadline (" + std::to_string(margin) +
+                                         " ms margin); retry later"},
            options);
       straggler = std::move(work);
       continue;

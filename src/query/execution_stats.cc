@@ -17,7 +17,9 @@ EpochMillis FloorTo(EpochMillis t, EpochMillis unit) {
   return q * unit;
 }
 
-bool Given(const std::optional<std::string>& value) { return value && !value->empty(); }
+bool Given(const std::optional<std::string>& value) {
+  return value && !value->empty();
+}
 
 void Count(StatsCell& cell, ExecutionStatus status, std::uint64_t n) {
   cell.counts[status] += n;
@@ -77,9 +79,9 @@ Result<StatsQuery> ParseStatsQuery(const std::optional<std::string>& agent_name,
   if (Given(status)) {
     query.filter.status = ParseStatus(*status);
     if (!query.filter.status) {
-      return Fail(ErrorCode::kInvalidParameter,
-                  "status: expected RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE, got " +
-                      Quoted(*status));
+      return Fail(
+          ErrorCode::kInvalidParameter,
+          "status: expected RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE, got " + Quoted(*status));
     }
   }
   query.filter.start_to = now;
@@ -135,10 +137,8 @@ Result<StatsAnswer> ComputeStats(ExecutionStore& store, const StatsQuery& query)
   const EpochMillis first_hour = FloorTo(filter.start_from + kMillisPerHour - 1, kMillisPerHour);
   const EpochMillis end_hour = FloorTo(filter.start_to + 1, kMillisPerHour);
   if (first_hour < end_hour) {
-    auto cells = store.ReadHourlyStats(StatsRequest{.agent_name = filter.agent_name,
-                                                    .status = filter.status,
-                                                    .from_hour = first_hour,
-                                                    .to_hour = end_hour});
+    auto cells = store.ReadHourlyStats(StatsRequest{
+        .agent_name = filter.agent_name, .status = filter.status, .from_hour = first_hour, .to_hour = end_hour});
     if (!cells) return std::unexpected(cells.error());
     for (const HourlyStat& stat : *cells) {
       for (StatsCell* cell : {&BucketOf(answer, stat.hour), &answer.totals}) {
@@ -146,15 +146,18 @@ Result<StatsAnswer> ComputeStats(ExecutionStore& store, const StatsQuery& query)
         cell->durations.Add(stat.durations);
       }
     }
-    if (auto head = CountExactly(store, filter, filter.start_from, first_hour - 1, answer); !head) return std::unexpected(head.error());
-    if (auto tail = CountExactly(store, filter, end_hour, filter.start_to, answer); !tail) return std::unexpected(tail.error());
+    if (auto head = CountExactly(store, filter, filter.start_from, first_hour - 1, answer); !head)
+      return std::unexpected(head.error());
+    if (auto tail = CountExactly(store, filter, end_hour, filter.start_to, answer); !tail)
+      return std::unexpected(tail.error());
   } else {
     // Within one hour (or across one boundary without a whole hour): fail
     // early if the store keeps no statistics, then count exactly.
-    auto probe = store.ReadHourlyStats(StatsRequest{.agent_name = filter.agent_name, .status = filter.status,
-                                                    .from_hour = 0, .to_hour = 0});
+    auto probe = store.ReadHourlyStats(
+        StatsRequest{.agent_name = filter.agent_name, .status = filter.status, .from_hour = 0, .to_hour = 0});
     if (!probe) return std::unexpected(probe.error());
-    if (auto all = CountExactly(store, filter, filter.start_from, filter.start_to, answer); !all) return std::unexpected(all.error());
+    if (auto all = CountExactly(store, filter, filter.start_from, filter.start_to, answer); !all)
+      return std::unexpected(all.error());
   }
   return answer;
 }

@@ -7,7 +7,9 @@
 namespace exidx {
 namespace {
 
-bool Given(const std::optional<std::string>& argument) { return argument && !argument->empty(); }
+bool Given(const std::optional<std::string>& argument) {
+  return argument && !argument->empty();
+}
 
 std::unexpected<Error> InvalidParameter(std::string_view name, std::string_view problem) {
   return Fail(ErrorCode::kInvalidParameter, fmt::format("{}: {}", name, problem));
@@ -27,9 +29,9 @@ Result<ValidatedQuery> ValidateQuery(const QueryArguments& arguments, const Page
   if (Given(arguments.status)) {
     auto status = ParseStatus(*arguments.status);
     if (!status) {
-      return InvalidParameter(
-          "status", "expected one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE, got " +
-                        Quoted(*arguments.status));
+      return InvalidParameter("status",
+                              "expected one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE, got " +
+                                  Quoted(*arguments.status));
     }
     query.filter.status = *status;
   }
@@ -75,8 +77,7 @@ Result<ValidatedQuery> ValidateQuery(const QueryArguments& arguments, const Page
   return query;
 }
 
-Result<ExecutionPage> ListExecutions(ExecutionStore& store, const PageTokenCodec& tokens,
-                                     const ValidatedQuery& query) {
+Result<ExecutionPage> ListExecutions(ExecutionStore& store, const PageTokenCodec& tokens, const ValidatedQuery& query) {
   const auto page_size = static_cast<std::size_t>(query.max_results);
   auto records = store.Scan(ScanRequest{
       .filter = query.filter,

@@ -23,8 +23,7 @@ Result<ValidatedQuery> ValidateQuery(const QueryArguments& arguments, const Page
 
 // One full page: max_results items unless it is the last, and a next token
 // exactly when more items match. Scans max_results + 1 items to know.
-Result<ExecutionPage> ListExecutions(ExecutionStore& store, const PageTokenCodec& tokens,
-                                     const ValidatedQuery& query);
+Result<ExecutionPage> ListExecutions(ExecutionStore& store, const PageTokenCodec& tokens, const ValidatedQuery& query);
 
 // Validates and lists.
 Result<ExecutionPage> ListExecutions(ExecutionStore& store, const PageTokenCodec& tokens,

@@ -6,12 +6,16 @@
 
 namespace exidx::server {
 
-SimulationOptions DemoSimulationOptions(EpochMillis now) { return DefaultSimulationOptions(now); }
+SimulationOptions DemoSimulationOptions(EpochMillis now) {
+  return DefaultSimulationOptions(now);
+}
 
 DemoFeed::DemoFeed(ExecutionService& service, ExecutionStore& store, const Clock& clock, DemoFeedOptions options)
     : service_(service), store_(store), clock_(clock), options_(options) {}
 
-DemoFeed::~DemoFeed() { Stop(); }
+DemoFeed::~DemoFeed() {
+  Stop();
+}
 
 void DemoFeed::Start() {
   thread_ = std::thread([this] { Run(); });

@@ -131,8 +131,8 @@ ExecutionService::ExecutionService(ExecutionStore& store, Indexer& indexer, Agen
   };
   router_.Add({"GET", "/v1/executions", "list_executions", Access::kRead, bind(&ExecutionService::ListExecutions)});
   router_.Add({"POST", "/v1/events", "post_events", Access::kIngest, bind(&ExecutionService::PostEvents)});
-  router_.Add({"GET", "/v1/executions/stream", "stream_executions", Access::kRead,
-               bind(&ExecutionService::StreamExecutions)});
+  router_.Add(
+      {"GET", "/v1/executions/stream", "stream_executions", Access::kRead, bind(&ExecutionService::StreamExecutions)});
   router_.Add({"GET", "/v1/executions/stats", "execution_stats", Access::kRead, bind(&ExecutionService::Stats)});
   router_.Add({"GET", "/v1/agents", "list_agents", Access::kRead, bind(&ExecutionService::ListAgents)});
   router_.Add({"GET", "/healthz", "healthz", Access::kPublic,
@@ -156,14 +156,9 @@ ExecutionService::ExecutionService(ExecutionStore& store, Indexer& indexer, Agen
 bool ExecutionService::Authorized(Access access, const HttpRequest& request) const {
   const ApiKeySet* keys = nullptr;
   switch (access) {
-    case Access::kPublic:
-      return true;
-    case Access::kRead:
-      keys = &read_keys_;
-      break;
-    case Access::kIngest:
-      keys = &ingest_keys_;
-      break;
+    case Access::kPublic: return true;
+    case Access::kRead: keys = &read_keys_; break;
+    case Access::kIngest: keys = &ingest_keys_; break;
   }
   if (keys->empty()) return true;
   auto key = PresentedKey(request);
@@ -199,10 +194,10 @@ HttpResponse ExecutionService::Handle(const HttpRequest& request) {
     const bool authorized = Authorized(match.route->access, request) ||
                             (match.route->name == "stream_executions" && StreamKeyInQuery(request));
     if (!authorized) {
-      response = ErrorResponse({ErrorCode::kUnauthorized,
-                                match.route->access == Access::kIngest
-                                    ? "an ingest key is required: Authorization: Bearer KEY or x-api-key: KEY"
-                                    : "a read key is required: Authorization: Bearer KEY or x-api-key: KEY"});
+      response = ErrorResponse(
+          {ErrorCode::kUnauthorized, match.route->access == Access::kIngest
+                                         ? "an ingest key is required: Authorization: Bearer KEY or x-api-key: KEY"
+                                         : "a read key is required: Authorization: Bearer KEY or x-api-key: KEY"});
     } else {
       response = match.route->handler(request);
     }
@@ -219,8 +214,7 @@ HttpResponse ExecutionService::ListExecutions(const HttpRequest& request) {
   if (!arguments) return ErrorResponse(arguments.error());
   auto page = exidx::ListExecutions(store_, tokens_, *arguments);
   if (!page) return ErrorResponse(page.error());
-  const auto fetch_millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  const auto fetch_millis = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   return JsonResponse(RenderListResponse(*page, fetch_millis));
 }
 
@@ -288,16 +282,16 @@ HttpResponse ExecutionService::Stats(const HttpRequest& request) {
   const QueryArguments& arguments = filter->arguments;
   std::optional<std::string> bucket;
   if (auto text = ParamOr(filter->params, "bucket"); !text.empty()) bucket = text;
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   auto query = ParseStatsQuery(arguments.agent_name, arguments.status, arguments.start_date_from,
                                arguments.start_date_to, bucket, now);
   if (!query) return ErrorResponse(query.error());
   auto answer = ComputeStats(store_, *query);
   if (!answer) return ErrorResponse(answer.error());
-  return JsonResponse(RenderStats(
-      *answer, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
+  return JsonResponse(
+      RenderStats(*answer, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()));
 }
 
 HttpResponse ExecutionService::ListAgents(const HttpRequest& request) {

@@ -51,8 +51,8 @@ class ExecutionService {
   // Everything referenced must outlive the service. Fails when the store
   // cannot give its page-token secret.
   static Result<std::unique_ptr<ExecutionService>> Create(ExecutionStore& store, Indexer& indexer,
-                                                          AgentResolver& agents, ChangeHub& hub,
-                                                          ServerMetrics& metrics, ServiceOptions options);
+                                                          AgentResolver& agents, ChangeHub& hub, ServerMetrics& metrics,
+                                                          ServiceOptions options);
 
   // Routes, authorizes and answers one request; records it in the metrics
   // (except its transport time). May block on the store.

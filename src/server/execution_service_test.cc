@@ -106,8 +106,8 @@ TEST_F(ExecutionServiceTest, StoreFailureGives503) {
 TEST_F(ExecutionServiceTest, IngestThenListAndAgents) {
   SetUpService(nullptr);
   const std::string body = StatusEvent("e1", "alpha", "x1", "RUNNING", 1'759'140'000'000) + "\n" +
-                           StatusEvent("e2", "alpha", "x1", "SUCCEEDED", 1'759'140'000'000, 1'759'140'005'000) +
-                           "\n" + StatusEvent("e3", "beta", "y1", "FAILED", 1'759'140'001'000, 1'759'140'002'000);
+                           StatusEvent("e2", "alpha", "x1", "SUCCEEDED", 1'759'140'000'000, 1'759'140'005'000) + "\n" +
+                           StatusEvent("e3", "beta", "y1", "FAILED", 1'759'140'001'000, 1'759'140'002'000);
   auto posted = Call("POST", "/v1/events", body);
   ASSERT_EQ(posted.status, 200) << posted.body;
   EXPECT_EQ(json::parse(posted.body), json::parse(R"({"received":3,"indexed":3,"unchanged":0,"skipped":0})"));
@@ -227,8 +227,8 @@ TEST_F(ExecutionServiceTest, StreamDeliversMatchingChangesAfterLastEventId) {
             200);
   text.clear();
   ASSERT_FALSE(response.stream->Poll(text).value());
-  EXPECT_EQ(text, "id: 3\nevent: execution\ndata: " + RenderRecord(*store_.Get(testing::ExecutionArnOf("beta", "b1")).value()) +
-                      "\n\n");
+  EXPECT_EQ(text, "id: 3\nevent: execution\ndata: " +
+                      RenderRecord(*store_.Get(testing::ExecutionArnOf("beta", "b1")).value()) + "\n\n");
 
   // Resume from id 1: the changes after it that match (a2 does not).
   auto resumed = Call("GET", "/v1/executions/stream", "", {{"Last-Event-ID", "1"}});
@@ -261,9 +261,9 @@ TEST_F(ExecutionServiceTest, StreamFromTrimmedFeedSendsReset) {
 // typo never passes for a filter that was applied.
 TEST_F(ExecutionServiceTest, UnknownParametersAreInvalidOnEveryRoute) {
   SetUpService(nullptr);
-  for (const char* target : {"/v1/executions?executionName=x", "/v1/executions?agent=sql-agent",
-                             "/v1/executions/stream?agent=sql-agent", "/v1/executions/stats?agent=sql-agent",
-                             "/v1/executions/stream?bucket=day", "/v1/agents?agentName=a"}) {
+  for (const char* target :
+       {"/v1/executions?executionName=x", "/v1/executions?agent=sql-agent", "/v1/executions/stream?agent=sql-agent",
+        "/v1/executions/stats?agent=sql-agent", "/v1/executions/stream?bucket=day", "/v1/agents?agentName=a"}) {
     auto response = Call("GET", target);
     EXPECT_EQ(response.status, 400) << target;
     EXPECT_EQ(ErrorCodeOf(response), "InvalidParameter") << target;

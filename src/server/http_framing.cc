@@ -60,7 +60,9 @@ std::vector<std::string> TransferCodings(const http::request_header<>& header) {
   return codings;
 }
 
-HttpResponse BadFraming(std::string_view message) { return ProtocolErrorResponse(400, "BadRequest", message); }
+HttpResponse BadFraming(std::string_view message) {
+  return ProtocolErrorResponse(400, "BadRequest", message);
+}
 
 // RFC 9112 sections 6.1 and 6.3 for a request with Transfer-Encoding. Beast
 // takes the body as chunked only when chunked is the last coding and

@@ -7,7 +7,9 @@
 namespace exidx::server {
 namespace {
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char Lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
@@ -26,16 +28,11 @@ int HttpStatusOf(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidParameter:
     case ErrorCode::kInvalidEvent:
-    case ErrorCode::kInvalidToken:
-      return 400;
-    case ErrorCode::kUnauthorized:
-      return 401;
-    case ErrorCode::kPayloadTooLarge:
-      return 413;
-    case ErrorCode::kUnavailable:
-      return 503;
-    case ErrorCode::kInternal:
-      return 500;
+    case ErrorCode::kInvalidToken: return 400;
+    case ErrorCode::kUnauthorized: return 401;
+    case ErrorCode::kPayloadTooLarge: return 413;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kInternal: return 500;
   }
   return 500;
 }

@@ -3,10 +3,10 @@
 // pass before a body is read are in http_framing.*.
 #include "server/http_server.h"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <deque>
@@ -31,9 +31,7 @@ using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
 Result<std::pair<std::string, std::uint16_t>> ParseListenAddress(std::string_view text) {
-  auto bad = [&] {
-    return Fail(ErrorCode::kInvalidParameter, "--listen: expected HOST:PORT, got " + Quoted(text));
-  };
+  auto bad = [&] { return Fail(ErrorCode::kInvalidParameter, "--listen: expected HOST:PORT, got " + Quoted(text)); };
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) return bad();
   std::string host(text.substr(0, colon));
@@ -108,7 +106,6 @@ struct HttpServer::Impl {
   std::atomic<std::uint64_t> request_counter{0};
   std::atomic<std::uint64_t> session_counter{0};
   std::string id_prefix;
-
 };
 
 namespace {
@@ -121,7 +118,10 @@ using Impl = HttpServer::Impl;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Impl& server, tcp::socket socket, std::uint64_t id)
-      : server_(server), stream_(std::move(socket)), id_(id), heartbeat_(stream_.get_executor()),
+      : server_(server),
+        stream_(std::move(socket)),
+        id_(id),
+        heartbeat_(stream_.get_executor()),
         write_timer_(stream_.get_executor()) {}
 
   ~Session() {
@@ -205,13 +205,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == http::error::body_limit) {
-      return Reject(ErrorResponse({ErrorCode::kPayloadTooLarge,
-                                   fmt::format("the request body exceeds {} bytes", server_.options.body_limit)}));
+      return Reject(ErrorResponse(
+          {ErrorCode::kPayloadTooLarge, fmt::format("the request body exceeds {} bytes", server_.options.body_limit)}));
     }
     if (ec == http::error::header_limit) {
-      return Reject(ProtocolErrorResponse(431, "RequestHeaderFieldsTooLarge",
-                                          fmt::format("the request's headers exceed {} bytes",
-                                                      server_.options.header_limit)));
+      return Reject(
+          ProtocolErrorResponse(431, "RequestHeaderFieldsTooLarge",
+                                fmt::format("the request's headers exceed {} bytes", server_.options.header_limit)));
     }
     if (ec) {
       return Reject(ProtocolErrorResponse(400, "BadRequest", "malformed HTTP request: " + ec.message()));
@@ -240,9 +240,8 @@ class Session : public std::enable_shared_from_this<Session> {
     path_ = request.path;
     asio::post(server_.pool, [self = shared_from_this(), request = std::move(request)]() mutable {
       HttpResponse response = self->server_.handler(request);
-      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->Respond(std::move(response));
-      });
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response)]() mutable { self->Respond(std::move(response)); });
     });
   }
 
@@ -268,8 +267,8 @@ class Session : public std::enable_shared_from_this<Session> {
         .Int("status", response.status)
         .Num("ms", std::chrono::duration<double, std::milli>(SteadyClock::now() - received_).count());
     if (response.stream && response.status == 200) return StartStream(std::move(response));
-    auto message = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status),
-                                                                         version_);
+    auto message =
+        std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version_);
     message->set(http::field::server, "exidx");
     message->set(http::field::content_type, response.content_type);
     message->set("x-request-id", request_id_);
@@ -314,10 +313,11 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.metrics.SseClientOpened();
     events_ = std::move(response.stream);
     stream_.expires_never();
-    Enqueue(fmt::format("HTTP/1.1 200 OK\r\nServer: exidx\r\nContent-Type: text/event-stream\r\n"
-                        "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n"
-                        "x-request-id: {}\r\n\r\n",
-                        request_id_));
+    Enqueue(
+        fmt::format("HTTP/1.1 200 OK\r\nServer: exidx\r\nContent-Type: text/event-stream\r\n"
+                    "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n"
+                    "x-request-id: {}\r\n\r\n",
+                    request_id_));
     std::weak_ptr<Session> weak = shared_from_this();
     subscription_ = server_.hub.Subscribe([weak] {
       if (auto self = weak.lock()) {
@@ -483,8 +483,7 @@ void HttpServer::Impl::RejectBusy(tcp::socket socket) {
   metrics.RecordRequest("none", 503, 0);
   LogLine(LogLevel::kWarn, "connection refused: too many connections")
       .Int("max_connections", static_cast<std::int64_t>(options.max_connections));
-  static const std::string kBody =
-      R"({"error":{"code":"Unavailable","message":"too many connections; retry later"}})";
+  static const std::string kBody = R"({"error":{"code":"Unavailable","message":"too many connections; retry later"}})";
   auto text = std::make_shared<std::string>(
       fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
                   "Connection: close\r\nContent-Length: {}\r\n\r\n{}",
@@ -500,9 +499,13 @@ void HttpServer::Impl::RejectBusy(tcp::socket socket) {
 HttpServer::HttpServer(HttpServerOptions options, RequestHandler handler, ChangeHub& hub, ServerMetrics& metrics)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), hub, metrics)) {}
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+  Stop();
+}
 
-std::uint16_t HttpServer::port() const { return impl_->bound_port; }
+std::uint16_t HttpServer::port() const {
+  return impl_->bound_port;
+}
 
 Status HttpServer::Start() {
   Impl& s = *impl_;

@@ -22,7 +22,9 @@ void ServerMetrics::RecordIngest(const IngestCounts& counts) {
   skipped_ += counts.skipped;
 }
 
-void ServerMetrics::RecordInvalidEvents(std::uint64_t events) { invalid_ += events; }
+void ServerMetrics::RecordInvalidEvents(std::uint64_t events) {
+  invalid_ += events;
+}
 
 std::string ServerMetrics::Render(const AgentCacheStats& tags, std::int64_t store_bytes) const {
   std::string out;
@@ -31,13 +33,15 @@ std::string ServerMetrics::Render(const AgentCacheStats& tags, std::int64_t stor
   };
   {
     std::lock_guard lock(mu_);
-    out += "# HELP exidx_http_requests_total HTTP requests answered, by route and status code.\n"
-           "# TYPE exidx_http_requests_total counter\n";
+    out +=
+        "# HELP exidx_http_requests_total HTTP requests answered, by route and status code.\n"
+        "# TYPE exidx_http_requests_total counter\n";
     for (const auto& [key, value] : requests_) {
       out += fmt::format("exidx_http_requests_total{{route=\"{}\",code=\"{}\"}} {}\n", key.first, key.second, value);
     }
-    out += "# HELP exidx_http_request_duration_seconds Time from a request's arrival to its answer, by route.\n"
-           "# TYPE exidx_http_request_duration_seconds histogram\n";
+    out +=
+        "# HELP exidx_http_request_duration_seconds Time from a request's arrival to its answer, by route.\n"
+        "# TYPE exidx_http_request_duration_seconds histogram\n";
     for (const auto& [route, latency] : latency_) {
       for (std::size_t i = 0; i < std::size(kLatencyBuckets); ++i) {
         out += fmt::format("exidx_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", route,

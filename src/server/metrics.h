@@ -20,8 +20,7 @@ namespace exidx::server {
 class ServerMetrics {
  public:
   // Upper bounds (seconds) of the request-latency histogram's buckets.
-  static constexpr double kLatencyBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                               0.1,   0.25,   0.5,   1,    2.5,   5, 10};
+  static constexpr double kLatencyBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
   // One answered request of `route` ("none" for requests the router never saw:
   // limits, unknown paths).

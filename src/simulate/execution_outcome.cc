@@ -29,9 +29,8 @@ struct DurationPoint {
   EpochMillis millis;
 };
 constexpr DurationPoint kDurations[] = {
-    {0, 2'000},        {3'277, 4'000},    {6'554, 5'500},      {16'384, 9'000},
-    {32'768, 15'000},  {49'152, 25'000},  {58'982, 42'000},    {61'604, 75'000},
-    {63'570, 240'000}, {64'881, 900'000}, {65'405, 2'400'000}, {65'536, 3'300'000},
+    {0, 2'000},       {3'277, 4'000},   {6'554, 5'500},    {16'384, 9'000},   {32'768, 15'000},    {49'152, 25'000},
+    {58'982, 42'000}, {61'604, 75'000}, {63'570, 240'000}, {64'881, 900'000}, {65'405, 2'400'000}, {65'536, 3'300'000},
 };
 
 }  // namespace
@@ -43,9 +42,8 @@ EpochMillis DrawDuration(SplitMix64& rng, int speed_percent, EpochMillis timeout
   const DurationPoint& lo = kDurations[i - 1];
   const DurationPoint& hi = kDurations[i];
   const EpochMillis base =
-      lo.millis +
-      static_cast<EpochMillis>((u - lo.quantile) * static_cast<std::uint64_t>(hi.millis - lo.millis) /
-                               (hi.quantile - lo.quantile));
+      lo.millis + static_cast<EpochMillis>((u - lo.quantile) * static_cast<std::uint64_t>(hi.millis - lo.millis) /
+                                           (hi.quantile - lo.quantile));
   const EpochMillis scaled = base * speed_percent / 100;
   // A run that would hit the timeout is cut just short of it (TIMED_OUT is drawn apart).
   return std::min(scaled, timeout - 1 - rng.Between(0, 59'999));

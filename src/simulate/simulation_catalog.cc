@@ -122,11 +122,7 @@ constexpr OtherSpec kOtherCatalog[] = {
      R"({"rowsLoaded":1834211})",
      2 * kHour},
     {"order-fulfillment", {}, R"({"orderId":"ORD-77812"})", R"({"shipped":true})", kHour},
-    {"image-thumbnails",
-     {{{"Team", "media"}, {}}},
-     R"({"key":"uploads/cat.jpg"})",
-     R"({"thumbnails":3})",
-     kHour},
+    {"image-thumbnails", {{{"Team", "media"}, {}}}, R"({"key":"uploads/cat.jpg"})", R"({"thumbnails":3})", kHour},
     // Type=Agent without Application: an agent only for --index-all or other tag rules.
     {"agent-playground",
      {{{"Type", "Agent"}, {"Team", "ml"}}},
@@ -168,7 +164,9 @@ const OtherSpec& OtherSpecOf(int index) {
   return kOtherCatalog[static_cast<std::size_t>(index) % kOtherCatalogSize];
 }
 
-std::span<const FailureSpec> Failures() { return kFailures; }
+std::span<const FailureSpec> Failures() {
+  return kFailures;
+}
 
 }  // namespace simulate
 
@@ -187,9 +185,13 @@ std::string InRound(std::string_view name, int index) {
   return fmt::format("{}-{}", name, round + 1);
 }
 
-std::string AgentNameOf(int index) { return InRound(AgentSpecOf(index).agent_name, index); }
+std::string AgentNameOf(int index) {
+  return InRound(AgentSpecOf(index).agent_name, index);
+}
 
-std::string AgentMachineNameOf(int index) { return InRound(AgentSpecOf(index).machine_name, index); }
+std::string AgentMachineNameOf(int index) {
+  return InRound(AgentSpecOf(index).machine_name, index);
+}
 
 std::string OtherMachineNameOf(int index) {
   if (static_cast<std::size_t>(index) < kOtherCatalogSize) {

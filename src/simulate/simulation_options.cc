@@ -41,8 +41,7 @@ Status ValidateSimulationOptions(const SimulationOptions& o) {
   }
   if (o.executions < 0) return bad(fmt::format("executions: must not be negative, got {}", o.executions));
   if (!live && o.executions > (std::int64_t{1} << 40)) {
-    return bad(
-        fmt::format("executions: at most {} in window mode, got {}", std::int64_t{1} << 40, o.executions));
+    return bad(fmt::format("executions: at most {} in window mode, got {}", std::int64_t{1} << 40, o.executions));
   }
   if (o.agents < 1 || o.agents > 1000) {
     return bad(fmt::format("agents: expected 1 to 1000, got {}", o.agents));
@@ -65,8 +64,8 @@ Status ValidateSimulationOptions(const SimulationOptions& o) {
     return {};
   }
   if (o.window_start < 0 || o.window_end > kLatest || o.window_start >= o.window_end) {
-    return bad(fmt::format("window: expected 0 <= start < end <= {}, got [{}, {})", kLatest, o.window_start,
-                           o.window_end));
+    return bad(
+        fmt::format("window: expected 0 <= start < end <= {}, got [{}, {})", kLatest, o.window_start, o.window_end));
   }
   return {};
 }

@@ -75,7 +75,9 @@ UuidText FormatUuid(std::uint64_t high, std::uint64_t low) {
   return text;
 }
 
-void Append(std::string& out, const UuidText& text) { out.append(text.data(), text.size()); }
+void Append(std::string& out, const UuidText& text) {
+  out.append(text.data(), text.size());
+}
 
 void Check(const Status& status) {
   if (!status) {
@@ -92,9 +94,7 @@ class EventSimulator::Impl {
  public:
   explicit Impl(const SimulationOptions& options);
   bool Next(std::string& line, EpochMillis* delivery_time);
-  void SetObserver(std::function<void(const SimulatedExecution&)> observer) {
-    observer_ = std::move(observer);
-  }
+  void SetObserver(std::function<void(const SimulatedExecution&)> observer) { observer_ = std::move(observer); }
 
  private:
   // The rendering of one state machine that every event of it shares.
@@ -172,8 +172,7 @@ EventSimulator::Impl::Impl(const SimulationOptions& options)
   account_json_ = JsonQuote(options.account);
   region_json_ = JsonQuote(options.region);
   for (const FailureSpec& f : simulate::Failures()) {
-    failures_json_.push_back(
-        fmt::format(R"(,"error":{},"cause":{})", JsonQuote(f.error), JsonQuote(f.cause)));
+    failures_json_.push_back(fmt::format(R"(,"error":{},"cause":{})", JsonQuote(f.error), JsonQuote(f.cause)));
   }
 
   // Popularity: agent i has weight 1/(i+1); the non-agents share 10% of all.
@@ -194,8 +193,7 @@ EventSimulator::Impl::Impl(const SimulationOptions& options)
     const SimulatedStateMachine& sm = catalog[i];
     Machine m;
     m.arn_json = JsonQuote(sm.arn);
-    m.execution_prefix =
-        fmt::format("arn:aws:states:{}:{}:execution:{}:", options.region, options.account, sm.name);
+    m.execution_prefix = fmt::format("arn:aws:states:{}:{}:execution:{}:", options.region, options.account, sm.name);
     const int index = static_cast<int>(i);
     if (index < options.agents) {
       const AgentSpec& spec = AgentSpecOf(index);
@@ -279,18 +277,15 @@ void EventSimulator::Impl::ComputeNextStart() {
                                      random % static_cast<std::uint64_t>(live_interval_micros_);
     const unsigned __int128 start = static_cast<unsigned __int128>(options_.window_start) + micros / 1000;
     // The end of time (year 9999) ends even an unbounded stream.
-    next_start_ = start > static_cast<unsigned __int128>(kMaxEpochMillis - 366 * kDay)
-                      ? -1
-                      : static_cast<EpochMillis>(start);
+    next_start_ =
+        start > static_cast<unsigned __int128>(kMaxEpochMillis - 366 * kDay) ? -1 : static_cast<EpochMillis>(start);
     return;
   }
   const std::uint64_t total = bucket_weights_.back();
   const unsigned __int128 jitter = (static_cast<unsigned __int128>(random >> 32) * total) >> 32;
-  const auto x =
-      static_cast<std::uint64_t>((k * total + jitter) / static_cast<std::uint64_t>(options_.executions));
+  const auto x = static_cast<std::uint64_t>((k * total + jitter) / static_cast<std::uint64_t>(options_.executions));
   while (bucket_weights_[bucket_cursor_ + 1] <= x) ++bucket_cursor_;
-  const EpochMillis bucket_start =
-      options_.window_start + static_cast<EpochMillis>(bucket_cursor_) * bucket_millis_;
+  const EpochMillis bucket_start = options_.window_start + static_cast<EpochMillis>(bucket_cursor_) * bucket_millis_;
   const EpochMillis length = std::min(bucket_millis_, options_.window_end - bucket_start);
   const std::uint64_t weight = bucket_weights_[bucket_cursor_ + 1] - bucket_weights_[bucket_cursor_];
   next_start_ = bucket_start + static_cast<EpochMillis>((x - bucket_weights_[bucket_cursor_]) *
@@ -432,8 +427,8 @@ void EventSimulator::Impl::Render(const PendingEvent& e, std::string& out) {
   const std::uint64_t event_key = static_cast<std::uint64_t>(e.number) * kMaxEventsPerExecution + e.ordinal;
   const UuidText name = ExecutionName(e.number);
   out += R"({"version":"0","id":")";
-  Append(out, FormatUuid(Hash(options_.seed, Salt::kEventId, event_key),
-                         Hash(options_.seed, Salt::kEventIdLow, event_key)));
+  Append(out,
+         FormatUuid(Hash(options_.seed, Salt::kEventId, event_key), Hash(options_.seed, Salt::kEventIdLow, event_key)));
   out += R"(","detail-type":"Step Functions Execution Status Change","source":"aws.states","account":)";
   out += account_json_;
   out += R"(,"time":")";

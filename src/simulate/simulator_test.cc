@@ -538,7 +538,9 @@ TEST(EventSimulator, WithoutFaultsEachExecutionsEventsArriveOnceAndInOrder) {
   EXPECT_GT(events, 8000);
 }
 
-TEST(EventSimulator, ZeroExecutionsIsAnEmptyStream) { EXPECT_EQ(WholeStream(WindowOptions(0)), ""); }
+TEST(EventSimulator, ZeroExecutionsIsAnEmptyStream) {
+  EXPECT_EQ(WholeStream(WindowOptions(0)), "");
+}
 
 TEST(EventSimulator, ManyMachinesHaveDistinctNames) {
   SimulationOptions options = WindowOptions(100);

@@ -25,16 +25,16 @@ struct Fixture {
   explicit Fixture(LoopbackHttpServer::Handler handler) : server(std::move(handler)) {
     auto context = std::make_shared<AwsContext>(
         env, std::make_unique<CurlHttpClient>(),
-        std::make_unique<StaticCredentialsProvider>(
-            AwsCredentials{.access_key_id = "AKIDEXAMPLE", .secret_access_key = "SECRETSECRETSECRET",
-                           .session_token = "TOKENTOKENTOKEN"}),
+        std::make_unique<StaticCredentialsProvider>(AwsCredentials{.access_key_id = "AKIDEXAMPLE",
+                                                                   .secret_access_key = "SECRETSECRETSECRET",
+                                                                   .session_token = "TOKENTOKENTOKEN"}),
         clock);
-    client = std::make_unique<JsonClient>(context, AwsService::kDynamoDb, "DynamoDB_20120810", "us-east-1",
-                                          server.url(),
-                                          JsonClientOptions{.timeout = std::chrono::seconds(5),
-                                                            .max_attempts = 4,
-                                                            .retry_base = std::chrono::milliseconds(1),
-                                                            .retry_cap = std::chrono::milliseconds(5)});
+    client =
+        std::make_unique<JsonClient>(context, AwsService::kDynamoDb, "DynamoDB_20120810", "us-east-1", server.url(),
+                                     JsonClientOptions{.timeout = std::chrono::seconds(5),
+                                                       .max_attempts = 4,
+                                                       .retry_base = std::chrono::milliseconds(1),
+                                                       .retry_cap = std::chrono::milliseconds(5)});
   }
   MapEnvironment env;
   FixedClock clock;
@@ -64,7 +64,8 @@ TEST(JsonClientTest, SendsASignedJson10Post) {
   EXPECT_EQ(HeaderValue(r.headers, "Content-Type").value_or(""), "application/x-amz-json-1.0");
   EXPECT_EQ(HeaderValue(r.headers, "X-Amz-Security-Token").value_or(""), "TOKENTOKENTOKEN");
   const std::string authorization(HeaderValue(r.headers, "Authorization").value_or(""));
-  EXPECT_TRUE(authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250927/us-east-1/dynamodb/aws4_request"))
+  EXPECT_TRUE(
+      authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250927/us-east-1/dynamodb/aws4_request"))
       << authorization;
   EXPECT_EQ(f.client->Stats().requests, 1u);
 }
@@ -120,11 +121,11 @@ TEST(JsonClientTest, NetworkErrorsAreRetriedThenUnavailableAndNameNoSecret) {
   }  // Closed: connections are refused now.
   MapEnvironment env;
   FixedClock clock;
-  auto context = std::make_shared<AwsContext>(
-      env, std::make_unique<CurlHttpClient>(),
-      std::make_unique<StaticCredentialsProvider>(
-          AwsCredentials{.access_key_id = "AKIDEXAMPLE", .secret_access_key = "SECRETSECRETSECRET"}),
-      clock);
+  auto context =
+      std::make_shared<AwsContext>(env, std::make_unique<CurlHttpClient>(),
+                                   std::make_unique<StaticCredentialsProvider>(AwsCredentials{
+                                       .access_key_id = "AKIDEXAMPLE", .secret_access_key = "SECRETSECRETSECRET"}),
+                                   clock);
   JsonClient client(context, AwsService::kStepFunctions, "AWSStepFunctions", "us-east-1", url,
                     JsonClientOptions{.max_attempts = 3, .retry_base = std::chrono::milliseconds(1)});
   auto body = client.Call("ListTagsForResource", "{}");

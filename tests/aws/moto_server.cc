@@ -39,7 +39,8 @@ int FreePort() {
 
 std::string MotoServerPath() {
   if (const char* path = std::getenv("EXIDX_MOTO_SERVER")) return path;
-  for (const char* candidate : {"/root/.pyenv/shims/moto_server", "/usr/local/bin/moto_server", "/usr/bin/moto_server"}) {
+  for (const char* candidate :
+       {"/root/.pyenv/shims/moto_server", "/usr/local/bin/moto_server", "/usr/bin/moto_server"}) {
     if (::access(candidate, X_OK) == 0) return candidate;
   }
   return "moto_server";  // From PATH.
@@ -120,7 +121,9 @@ MotoServer::MotoServer(Kind kind) {
   }
 }
 
-MotoServer::~MotoServer() { Stop(); }
+MotoServer::~MotoServer() {
+  Stop();
+}
 
 void MotoServer::Stop() {
   if (pid_ <= 0) return;
@@ -148,7 +151,9 @@ MotoServer& MotoServer::SharedDynalite() {
   return *server;
 }
 
-std::shared_ptr<AwsContext> MotoServer::Context() const { return AwsContext::Default(env_); }
+std::shared_ptr<AwsContext> MotoServer::Context() const {
+  return AwsContext::Default(env_);
+}
 
 MotoServer& MotoServer::Shared() {
   static MotoServer* server = new MotoServer();  // Stopped at exit below.

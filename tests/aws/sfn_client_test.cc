@@ -15,15 +15,14 @@ namespace {
 
 using testing::MotoServer;
 
-constexpr const char* kDefinition =
-    R"({"StartAt":"Done","States":{"Done":{"Type":"Pass","End":true}}})";
+constexpr const char* kDefinition = R"({"StartAt":"Done","States":{"Done":{"Type":"Pass","End":true}}})";
 
 class StepFunctionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!server().ok()) GTEST_SKIP() << "moto_server unavailable: " << server().error();
-    auto client = StepFunctionsClient::Create(server().Context(),
-                                              JsonClientOptions{.retry_base = std::chrono::milliseconds(1)});
+    auto client =
+        StepFunctionsClient::Create(server().Context(), JsonClientOptions{.retry_base = std::chrono::milliseconds(1)});
     ASSERT_TRUE(client) << client.error().message;
     client_ = std::shared_ptr<StepFunctionsClient>(std::move(*client));
   }

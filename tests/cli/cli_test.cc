@@ -83,11 +83,11 @@ TEST_F(CliTest, LateRunningAfterSucceededDoesNotRegress) {
 }
 
 TEST_F(CliTest, SimulateIngestAndWalkPagesAcrossProcesses) {
-  auto simulate = Exidx({"simulate", "--executions", "3000", "--seed", "3", "--end", "2025-10-01",
-                         "--output", dir_.File("events.ndjson"), "--tags-out", dir_.File("tags.json")});
+  auto simulate = Exidx({"simulate", "--executions", "3000", "--seed", "3", "--end", "2025-10-01", "--output",
+                         dir_.File("events.ndjson"), "--tags-out", dir_.File("tags.json")});
   ASSERT_EQ(simulate.exit_status, 0) << simulate.err;
-  auto ingest = Exidx({"ingest", dir_.File("events.ndjson"), "--store", Store(), "--tags-file",
-                       dir_.File("tags.json"), "--relaxed-durability"});
+  auto ingest = Exidx({"ingest", dir_.File("events.ndjson"), "--store", Store(), "--tags-file", dir_.File("tags.json"),
+                       "--relaxed-durability"});
   ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
   const auto counts = json::parse(ingest.out);
   EXPECT_GT(counts.at("indexed").as_int64(), 2000);
@@ -98,8 +98,8 @@ TEST_F(CliTest, SimulateIngestAndWalkPagesAcrossProcesses) {
   std::optional<std::string> token;
   int pages = 0;
   do {
-    std::vector<std::string> args = {"query", "--store", Store(), "--format", "json", "--limit", "400",
-                                     "--from", "2025-09-01", "--to", "2025-10-01"};
+    std::vector<std::string> args = {"query", "--store", Store(),      "--format", "json",      "--limit",
+                                     "400",   "--from",  "2025-09-01", "--to",     "2025-10-01"};
     if (token) args.insert(args.end(), {"--next-token", *token});
     auto query = Exidx(args);
     ASSERT_EQ(query.exit_status, 0) << query.err;
@@ -107,8 +107,8 @@ TEST_F(CliTest, SimulateIngestAndWalkPagesAcrossProcesses) {
     for (const auto& e : page.at("executions").as_array()) {
       EXPECT_TRUE(seen.insert(std::string(e.at("executionArn").as_string())).second) << "duplicate row";
     }
-    token = page.at("nextToken").is_null() ? std::nullopt
-                                           : std::optional(std::string(page.at("nextToken").as_string()));
+    token =
+        page.at("nextToken").is_null() ? std::nullopt : std::optional(std::string(page.at("nextToken").as_string()));
     EXPECT_EQ(page.at("hasMore").as_bool(), token.has_value());
     ++pages;
   } while (token);
@@ -149,8 +149,7 @@ TEST_F(CliTest, InvalidEventFailsNamingItAndAppliesNothingOfItsBatch) {
   broken.replace(broken.find("\"SUCCEEDED\""), 11, "\"FINISHED\"");
   auto ingest = Exidx({"ingest", "-", "--store", Store(), "--index-all"}, broken);
   EXPECT_EQ(ingest.exit_status, 1);
-  EXPECT_NE(ingest.err.find("event 2 (id 'a8b2c3d4-1111-2222-3333-444455556666'): detail.status"),
-            std::string::npos)
+  EXPECT_NE(ingest.err.find("event 2 (id 'a8b2c3d4-1111-2222-3333-444455556666'): detail.status"), std::string::npos)
       << ingest.err;
   auto query = Exidx({"query", "--store", Store(), "--format", "json"});
   EXPECT_EQ(json::parse(query.out).at("executions").as_array().size(), 0u);

@@ -27,7 +27,9 @@ int EnvInt(const char* name, int fallback) {
   return value ? std::atoi(value) : fallback;
 }
 
-const std::vector<std::string> kAgents = {"sql-agent", "research-agent", "a", "ab", "a\x01" "b"};
+const std::vector<std::string> kAgents = {"sql-agent", "research-agent", "a", "ab",
+                                          "a\x01"
+                                          "b"};
 
 // A random history: executions of a few agents whose start dates collide
 // often (so ties are broken by executionArn), each with its full event
@@ -96,8 +98,8 @@ QueryArguments ArgumentsFor(const ExecutionFilter& filter, SortOrder order, int 
 }
 
 // Walks every page of a query, checking the page contract on the way.
-std::vector<ExecutionRecord> WalkAllPages(ExecutionStore& store, const PageTokenCodec& tokens,
-                                          QueryArguments args, int page_size) {
+std::vector<ExecutionRecord> WalkAllPages(ExecutionStore& store, const PageTokenCodec& tokens, QueryArguments args,
+                                          int page_size) {
   std::vector<ExecutionRecord> all;
   for (int pages = 0;; ++pages) {
     auto page = ListExecutions(store, tokens, args);

@@ -21,6 +21,8 @@ struct StoreFactory {
 std::vector<StoreFactory> AllStoreFactories();
 
 // Test names print the factory's name, not its bytes.
-inline void PrintTo(const StoreFactory& factory, std::ostream* out) { *out << factory.name; }
+inline void PrintTo(const StoreFactory& factory, std::ostream* out) {
+  *out << factory.name;
+}
 
 }  // namespace exidx

@@ -56,9 +56,9 @@ class DynamoDbStoreTest : public ::testing::Test {
   }
 
   static std::unique_ptr<aws::JsonClient> NewClient() {
-    auto client = aws::JsonClient::Create(MotoServer::Shared().Context(), aws::AwsService::kDynamoDb,
-                                          "DynamoDB_20120810",
-                                          aws::JsonClientOptions{.retry_base = std::chrono::milliseconds(5)});
+    auto client =
+        aws::JsonClient::Create(MotoServer::Shared().Context(), aws::AwsService::kDynamoDb, "DynamoDB_20120810",
+                                aws::JsonClientOptions{.retry_base = std::chrono::milliseconds(5)});
     return client ? std::move(*client) : nullptr;
   }
 
@@ -130,13 +130,15 @@ TEST_F(DynamoDbStoreTest, EachQueryShapeReadsLittleMoreThanItReturns) {
         auto page = store->Scan(ScanRequest{.filter = shape.filter, .order = order, .limit = kPage});
         ASSERT_TRUE(page);
         const Cost next = Measure(
-            *store, ScanRequest{.filter = shape.filter, .order = order, .after = CursorOf(page->back()), .limit = kAsk});
-        std::printf("cost %-9s %-12s %-4s first page: %llu requests, %llu read for %llu returned; "
-                    "next page: %llu requests, %llu read for %llu returned\n",
-                    layout_name, shape.name, order == SortOrder::kAsc ? "asc" : "desc",
-                    static_cast<unsigned long long>(first.requests), static_cast<unsigned long long>(first.items_read),
-                    static_cast<unsigned long long>(first.returned), static_cast<unsigned long long>(next.requests),
-                    static_cast<unsigned long long>(next.items_read), static_cast<unsigned long long>(next.returned));
+            *store,
+            ScanRequest{.filter = shape.filter, .order = order, .after = CursorOf(page->back()), .limit = kAsk});
+        std::printf(
+            "cost %-9s %-12s %-4s first page: %llu requests, %llu read for %llu returned; "
+            "next page: %llu requests, %llu read for %llu returned\n",
+            layout_name, shape.name, order == SortOrder::kAsc ? "asc" : "desc",
+            static_cast<unsigned long long>(first.requests), static_cast<unsigned long long>(first.items_read),
+            static_cast<unsigned long long>(first.returned), static_cast<unsigned long long>(next.requests),
+            static_cast<unsigned long long>(next.items_read), static_cast<unsigned long long>(next.returned));
         const std::string shape_name = shape.name;
         for (const Cost& cost : {first, next}) {
           if (shape_name == "agent+status") {

@@ -317,7 +317,7 @@ void FaultProxy::Serve(int fd) {
     } leave{this, faulted_operation};
     if (faulted_operation && gate > 0 && !WaitGate(gate) && stop_) return;
 
-    auto count = [this](std::uint64_t FaultProxyStats::*field) {
+    auto count = [this](std::uint64_t FaultProxyStats::* field) {
       std::lock_guard lock(mu_);
       ++(stats_.*field);
     };

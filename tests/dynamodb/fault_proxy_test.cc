@@ -6,8 +6,8 @@
 // the records a brute-force reference derives from the same events; every 200
 // must have its events stored, and every request must be answered within its
 // deadline plus an allowance for scheduling on a loaded machine.
-#include <gtest/gtest.h>
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -27,7 +27,9 @@ FakeRuntimeApi::~FakeRuntimeApi() {
   server_.reset();
 }
 
-std::string FakeRuntimeApi::address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+std::string FakeRuntimeApi::address() const {
+  return "127.0.0.1:" + std::to_string(server_->port());
+}
 
 std::string FakeRuntimeApi::Enqueue(QueuedInvocation invocation) {
   std::lock_guard lock(mu_);
@@ -79,8 +81,8 @@ aws::testing::CannedResponse FakeRuntimeApi::Handle(const aws::testing::Recorded
   }
   const auto error_type = aws::HeaderValue(request.headers, "Lambda-Runtime-Function-Error-Type");
   if (request.method == "POST" && target == "/init/error") {
-    init_error_ = PostedResult{.is_error = true, .body = request.body,
-                               .error_type_header = std::string(error_type.value_or(""))};
+    init_error_ =
+        PostedResult{.is_error = true, .body = request.body, .error_type_header = std::string(error_type.value_or(""))};
     changed_.notify_all();
     return {.status = 202, .body = R"({"status":"OK"})"};
   }
@@ -95,7 +97,9 @@ aws::testing::CannedResponse FakeRuntimeApi::Handle(const aws::testing::Recorded
     if (!known || (kind != "response" && kind != "error")) {
       return {.status = 400, .body = R"({"errorType":"InvalidRequestID"})"};
     }
-    results_.push_back(PostedResult{.request_id = id, .is_error = kind == "error", .body = request.body,
+    results_.push_back(PostedResult{.request_id = id,
+                                    .is_error = kind == "error",
+                                    .body = request.body,
                                     .error_type_header = std::string(error_type.value_or(""))});
     changed_.notify_all();
     return {.status = 202, .body = R"({"status":"OK"})"};

@@ -101,7 +101,8 @@ TEST_F(LambdaDynamoDbTest, IndexesByStepFunctionsTagsAndListsFromTheTable) {
   }
   FakeRuntimeApi runtime;
   runtime.Enqueue(R"({"typeName":"Query","fieldName":"listExecutionsFromIndex","arguments":{"maxResults":10}})");
-  runtime.Enqueue(R"({"info":{"fieldName":"listExecutionsFromIndex"},"arguments":{"agentName":"sql-agent","status":"SUCCEEDED"}})");
+  runtime.Enqueue(
+      R"({"info":{"fieldName":"listExecutionsFromIndex"},"arguments":{"agentName":"sql-agent","status":"SUCCEEDED"}})");
   auto lambda = Start(runtime, "list", 2);
   ASSERT_EQ(lambda->Wait(std::chrono::seconds(60)), 0) << lambda->Log();
   auto results = runtime.WaitForResults(2);

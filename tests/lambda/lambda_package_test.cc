@@ -37,7 +37,8 @@ TEST(LambdaPackageTest, BootstrapAnswersFromAChrootHoldingOnlyThePackage) {
   }
   TempDir dir;
   const std::string zip = dir.File("exidx-lambda.zip");
-  auto package = RunProcess({"/usr/bin/env", "EXIDX_BINARY=" + kExidx, "OUT=" + zip, kSourceDir + "/scripts/package-lambda.sh"});
+  auto package =
+      RunProcess({"/usr/bin/env", "EXIDX_BINARY=" + kExidx, "OUT=" + zip, kSourceDir + "/scripts/package-lambda.sh"});
   ASSERT_EQ(package.exit_status, 0) << package.out << package.err;
   const std::string root = dir.File("root");
   auto unzip = RunProcess({"/usr/bin/unzip", "-q", zip, "-d", root});
@@ -49,18 +50,17 @@ TEST(LambdaPackageTest, BootstrapAnswersFromAChrootHoldingOnlyThePackage) {
 
   const auto events = SampleEvents();
   auto start = [&](const std::string& handler, FakeRuntimeApi& runtime) {
-    return std::make_unique<LambdaProcess>(LambdaProcessOptions{
-        .argv = {"/bootstrap"},
-        .env = {{"AWS_LAMBDA_RUNTIME_API", runtime.address()},
-                {"_HANDLER", handler},
-                {"LAMBDA_TASK_ROOT", "/"},
-                {"EXIDX_STORE", "/tmp/store"},
-                {"EXIDX_INDEX_ALL", "true"},
-                {"EXIDX_TAGS_FILE", std::nullopt},
-                {"EXECUTION_INDEX_TABLE_NAME", std::nullopt},
-                {"LD_LIBRARY_PATH", "/nonexistent"}},
-        .log_path = dir.File(handler + ".log"),
-        .chroot = root});
+    return std::make_unique<LambdaProcess>(LambdaProcessOptions{.argv = {"/bootstrap"},
+                                                                .env = {{"AWS_LAMBDA_RUNTIME_API", runtime.address()},
+                                                                        {"_HANDLER", handler},
+                                                                        {"LAMBDA_TASK_ROOT", "/"},
+                                                                        {"EXIDX_STORE", "/tmp/store"},
+                                                                        {"EXIDX_INDEX_ALL", "true"},
+                                                                        {"EXIDX_TAGS_FILE", std::nullopt},
+                                                                        {"EXECUTION_INDEX_TABLE_NAME", std::nullopt},
+                                                                        {"LD_LIBRARY_PATH", "/nonexistent"}},
+                                                                .log_path = dir.File(handler + ".log"),
+                                                                .chroot = root});
   };
   {
     FakeRuntimeApi runtime;

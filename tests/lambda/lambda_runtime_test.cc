@@ -39,7 +39,9 @@ class LambdaRuntimeTest : public ::testing::Test {
   }
 
   std::vector<std::string> IndexArgs(int invocations) {
-    return {"--handler", "index", "--store", dir_.File("store"), "--tags-file", dir_.File("tags.json"),
+    return {"--handler",         "index",
+            "--store",           dir_.File("store"),
+            "--tags-file",       dir_.File("tags.json"),
             "--max-invocations", std::to_string(invocations)};
   }
 
@@ -98,7 +100,8 @@ TEST_F(LambdaRuntimeTest, IndexAllIndexesNonAgentMachinesUnderTheirName) {
   auto results = runtime_.WaitForResults(1);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(Body(results[0]).at("indexed").as_int64(), 1) << results[0].body;
-  auto query = RunProcess({kExidx, "query", "--store", dir_.File("store"), "--agent", "nightly-batch", "--format", "json"});
+  auto query =
+      RunProcess({kExidx, "query", "--store", dir_.File("store"), "--agent", "nightly-batch", "--format", "json"});
   ASSERT_EQ(query.exit_status, 0) << query.err;
   EXPECT_EQ(ParseObject(query.out).at("executions").as_array().size(), 1u);
 }
@@ -198,8 +201,7 @@ TEST_F(LambdaRuntimeTest, InitErrorsAreReportedAndExitNonZero) {
       EXPECT_EQ(body.at("errorType").as_string(), c.error_type) << error->body;
       EXPECT_EQ(error->error_type_header, c.error_type);
     }
-    EXPECT_NE(std::string(body.at("errorMessage").as_string()).find(c.message_part), std::string::npos)
-        << error->body;
+    EXPECT_NE(std::string(body.at("errorMessage").as_string()).find(c.message_part), std::string::npos) << error->body;
     EXPECT_EQ(runtime.next_calls(), 0);  // No invocation is fetched after a failed init.
   }
 }
@@ -214,8 +216,8 @@ class LambdaListTest : public LambdaRuntimeTest {
  protected:
   void SetUp() override {
     LambdaRuntimeTest::SetUp();
-    auto ingest = RunProcess({kExidx, "ingest", kSamplesPath, "--store", dir_.File("store"), "--tags-file",
-                              dir_.File("tags.json")});
+    auto ingest = RunProcess(
+        {kExidx, "ingest", kSamplesPath, "--store", dir_.File("store"), "--tags-file", dir_.File("tags.json")});
     ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
   }
 };
@@ -256,7 +258,8 @@ TEST_F(LambdaListTest, AnswersAmplifyPayloadsAndPagesAcrossInvocations) {
   EXPECT_FALSE(page2.at("hasMore").as_bool());
 
   // A bare arguments object with text values and a date range.
-  runtime_.Enqueue(R"({"agentName":"sql-agent","startDateFrom":"2025-09-29","startDateTo":"2025-09-29","maxResults":"10"})");
+  runtime_.Enqueue(
+      R"({"agentName":"sql-agent","startDateFrom":"2025-09-29","startDateTo":"2025-09-29","maxResults":"10"})");
   // The token reused with other filters, and an invalid argument.
   runtime_.Enqueue(AmplifyEvent(R"({"agentName":"sql-agent","nextToken":")" + token + R"("})"));
   runtime_.Enqueue(AmplifyEvent(R"({"startDateFrom":"yesterday"})"));

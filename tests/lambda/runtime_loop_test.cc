@@ -39,7 +39,9 @@ class SleepyHandler final : public InvocationHandler {
   std::atomic<std::chrono::milliseconds> deadline_left_{};  // At its start.
 };
 
-std::int64_t NowMillis() { return SystemClock().NowMillis(); }
+std::int64_t NowMillis() {
+  return SystemClock().NowMillis();
+}
 
 TEST(RuntimeLoopTest, OverrunIsUnavailableAndTheLoopCarriesOn) {
   FakeRuntimeApi runtime;
@@ -95,7 +97,8 @@ TEST(RuntimeLoopTest, ErrorIsPostedBeforeTheDeadline) {
   runtime.Enqueue(QueuedInvocation{.payload = "2000", .deadline = deadline});
   std::thread loop([&] {
     SystemClock clock;
-    (void)RunRuntimeLoop(client, handler, clock, {.deadline_margin = std::chrono::milliseconds(200), .max_invocations = 1});
+    (void)RunRuntimeLoop(client, handler, clock,
+                         {.deadline_margin = std::chrono::milliseconds(200), .max_invocations = 1});
   });
   auto results = runtime.WaitForResults(1, std::chrono::seconds(5));
   const std::int64_t posted_at = NowMillis();

@@ -57,7 +57,7 @@ class SmallDisk {
     }
   }
   std::uint64_t FreeBytes() const {
-    struct statvfs stats {};
+    struct statvfs stats{};
     ::statvfs(path_.c_str(), &stats);
     return static_cast<std::uint64_t>(stats.f_bavail) * stats.f_frsize;
   }

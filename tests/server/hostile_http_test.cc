@@ -7,9 +7,9 @@
 // and that no event was applied that should not have been.
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
 #include <boost/json.hpp>
 #include <cstdint>
+#include <fmt/format.h>
 #include <memory>
 #include <optional>
 #include <set>

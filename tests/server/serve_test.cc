@@ -89,8 +89,8 @@ TEST_F(ServeTest, IngestObjectArrayAndNdjsonThenQueryPages) {
   EXPECT_TRUE(last.at("nextToken").is_null());
 
   // URL-decoded arguments: an offset timestamp (12:00:01+02:00 = 10:00:01Z) and a filter.
-  auto filtered = HttpCall(port, "GET",
-                           "/v1/executions?agentName=beta&startDateFrom=2025-09-29T12%3A00%3A01%2B02%3A00&order=asc");
+  auto filtered =
+      HttpCall(port, "GET", "/v1/executions?agentName=beta&startDateFrom=2025-09-29T12%3A00%3A01%2B02%3A00&order=asc");
   ASSERT_EQ(filtered.status, 200) << filtered.body;
   auto items = json::parse(filtered.body).at("executions").as_array();
   ASSERT_EQ(items.size(), 2u);
@@ -191,8 +191,7 @@ TEST_F(ServeTest, MetricsChangeAfterIngest) {
   EXPECT_NE(after.body.find("exidx_events_invalid_total 1\n"), std::string::npos);
   EXPECT_NE(after.body.find(R"(exidx_http_requests_total{route="post_events",code="200"} 1)"), std::string::npos);
   EXPECT_NE(after.body.find(R"(exidx_http_requests_total{route="post_events",code="400"} 1)"), std::string::npos);
-  EXPECT_NE(after.body.find(R"(exidx_http_request_duration_seconds_count{route="post_events"} 2)"),
-            std::string::npos);
+  EXPECT_NE(after.body.find(R"(exidx_http_request_duration_seconds_count{route="post_events"} 2)"), std::string::npos);
   EXPECT_NE(after.body.find("exidx_tag_cache_misses_total "), std::string::npos);
   EXPECT_NE(after.body.find("exidx_tag_cache_failures_total 0\n"), std::string::npos);
   EXPECT_NE(after.body.find("exidx_sse_clients 0\n"), std::string::npos);
@@ -293,8 +292,8 @@ TEST_F(ServeTest, KeyOptionsThatWouldLeaveRoutesOpenAreUsageErrors) {
       {{"--read-key", "r", "--ingest-key", "i", "--open-ingest"}, "--open-ingest: ingestion has keys"},
   };
   for (const auto& [flags, message] : cases) {
-    std::vector<std::string> args = {kExidx, "serve", "--listen", "127.0.0.1:0", "--store", dir_.File("s"),
-                                     "--index-all"};
+    std::vector<std::string> args = {kExidx,    "serve",        "--listen",   "127.0.0.1:0",
+                                     "--store", dir_.File("s"), "--index-all"};
     args.insert(args.end(), flags.begin(), flags.end());
     auto refused = RunProcess(args);
     EXPECT_EQ(refused.exit_status, 2) << ::testing::PrintToString(flags) << refused.err;
@@ -311,9 +310,10 @@ TEST_F(ServeTest, KeyOptionsThatWouldLeaveRoutesOpenAreUsageErrors) {
 TEST_F(ServeTest, HelpDocumentsTheOptions) {
   auto help = RunProcess({kExidx, "serve", "--help"});
   EXPECT_EQ(help.exit_status, 0);
-  for (const char* option : {"--listen", "--store", "--relaxed-durability", "--tags-file", "--index-all",
-                             "--agent-tags", "--read-key", "--ingest-key", "--open-reads", "--open-ingest", "--insecure", "--demo",
-                             "--max-connections", "EXIDX_READ_KEYS", "EXIDX_INGEST_KEYS", "EXIDX_OPEN_INGEST"}) {
+  for (const char* option :
+       {"--listen", "--store", "--relaxed-durability", "--tags-file", "--index-all", "--agent-tags", "--read-key",
+        "--ingest-key", "--open-reads", "--open-ingest", "--insecure", "--demo", "--max-connections", "EXIDX_READ_KEYS",
+        "EXIDX_INGEST_KEYS", "EXIDX_OPEN_INGEST"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
 }
@@ -330,8 +330,8 @@ TEST_F(ServeTest, ShutdownDuringIngestionKeepsEveryAcknowledgedEvent) {
     clients.emplace_back([&, c] {
       for (int i = 0; !stop; ++i) {
         const std::string name = "c" + std::to_string(c) + "-" + std::to_string(i);
-        auto reply = HttpCall(port, "POST", "/v1/events", {},
-                              StatusEvent("id-" + name, "alpha", name, "RUNNING", kT0 + i), 5s);
+        auto reply =
+            HttpCall(port, "POST", "/v1/events", {}, StatusEvent("id-" + name, "alpha", name, "RUNNING", kT0 + i), 5s);
         if (reply.status == 200) {
           std::lock_guard lock(mu);
           acknowledged.insert(ExecutionArnOf("alpha", name));
@@ -369,9 +369,7 @@ TEST_F(ServeTest, ShutdownDuringIngestionKeepsEveryAcknowledgedEvent) {
 // tests in sse_test.cc cover the same paths over the reference store.
 class ServeStreamTest : public ServeTest {
  protected:
-  void SetUp() override {
-    server_ = Serve({"--heartbeat-ms", "200"});
-  }
+  void SetUp() override { server_ = Serve({"--heartbeat-ms", "200"}); }
   // Skips when the store answers the route with 503 (no feed / no agent counts yet).
   bool Unsupported(const std::string& target) {
     auto probe = HttpCall(server_->port(), "GET", target, {}, "", 500ms);

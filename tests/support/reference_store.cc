@@ -89,8 +89,11 @@ Result<std::vector<HourlyStat>> ReferenceStore::ReadHourlyStats(const StatsReque
   }
   std::vector<HourlyStat> out;
   for (const auto& [key, cell] : cells) {
-    HourlyStat stat{.hour = std::get<0>(key), .agent_name = std::get<1>(key), .status = std::get<2>(key),
-                    .executions = cell.total, .durations = {}};
+    HourlyStat stat{.hour = std::get<0>(key),
+                    .agent_name = std::get<1>(key),
+                    .status = std::get<2>(key),
+                    .executions = cell.total,
+                    .durations = {}};
     for (std::size_t bin = 0; bin < kDurationBins; ++bin) {
       if (cell.bins[bin] > 0) stat.durations.emplace_back(static_cast<std::uint16_t>(bin), cell.bins[bin]);
     }

@@ -95,7 +95,8 @@ class DynamoDbStore::PartitionReader {
         {"IndexName", partition_.index},
         {"KeyConditionExpression", "#pk = :pk AND #sk BETWEEN :lo AND :hi"},
         {"ExpressionAttributeNames", json::object{{"#pk", partition_.key_attribute}, {"#sk", sort}}},
-        {"ExpressionAttributeValues", json::object{{":pk", S(partition_.key_value)}, {":lo", S(low)}, {":hi", S(high)}}},
+        {"ExpressionAttributeValues",
+         json::object{{":pk", S(partition_.key_value)}, {":lo", S(low)}, {":hi", S(high)}}},
         {"ScanIndexForward", Ascending()},
         {"Limit", limit},
     };
@@ -188,8 +189,8 @@ Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(std::unique_ptr<aws::
 
 Status DynamoDbStore::DescribeIndexes() {
   aws::ServiceError service_error;
-  auto body = client_->Call("DescribeTable", json::serialize(json::object{{"TableName", options_.table_name}}),
-                            &service_error);
+  auto body =
+      client_->Call("DescribeTable", json::serialize(json::object{{"TableName", options_.table_name}}), &service_error);
   if (!body) {
     if (service_error.type == "ResourceNotFoundException") {
       return Fail(ErrorCode::kInternal, "dynamodb: table " + Quoted(options_.table_name) +
@@ -202,8 +203,8 @@ Status DynamoDbStore::DescribeIndexes() {
   if (!answer) return std::unexpected(answer.error());
   bool agent = false, status = false;
   const auto* table = answer->if_contains("Table");
-  const json::value* indexes = table && table->is_object() ? table->get_object().if_contains("GlobalSecondaryIndexes")
-                                                           : nullptr;
+  const json::value* indexes =
+      table && table->is_object() ? table->get_object().if_contains("GlobalSecondaryIndexes") : nullptr;
   if (indexes && indexes->is_array()) {
     for (const auto& index : indexes->get_array()) {
       if (!index.is_object()) continue;

@@ -122,7 +122,6 @@ class DynamoDbStore final : public ExecutionStore {
   DynamoDbStoreStats Stats() const;
   aws::JsonClient& client() { return *client_; }
 
-
  private:
   class PartitionReader;  // Reads one index partition in exact order.
 

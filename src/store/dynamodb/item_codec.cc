@@ -20,7 +20,9 @@ std::string Digits(std::uint64_t value, int width) {
 }
 
 // Signed to unsigned, order kept.
-std::uint64_t Biased(std::int64_t value) { return static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63); }
+std::uint64_t Biased(std::int64_t value) {
+  return static_cast<std::uint64_t>(value) ^ (std::uint64_t{1} << 63);
+}
 
 }  // namespace
 
@@ -30,10 +32,16 @@ std::string StartKey(EpochMillis start_date, std::string_view execution_arn) {
   return FormatTimestamp(start_date) + "#" + std::string(execution_arn);
 }
 
-std::string AllShardValue(int shard) { return "all#" + std::to_string(shard); }
+std::string AllShardValue(int shard) {
+  return "all#" + std::to_string(shard);
+}
 
-json::object S(std::string_view value) { return json::object{{"S", value}}; }
-json::object N(std::string value) { return json::object{{"N", std::move(value)}}; }
+json::object S(std::string_view value) {
+  return json::object{{"S", value}};
+}
+json::object N(std::string value) {
+  return json::object{{"N", std::move(value)}};
+}
 
 namespace {
 
@@ -96,7 +104,8 @@ Result<std::optional<std::int64_t>> IntegerAttribute(const json::object& item, s
   }
   const auto* arn = StringAttribute(item, "executionArn");
   return Fail(ErrorCode::kInternal, "dynamodb: item " + Quoted(arn ? std::string_view(*arn) : "?") + ": " +
-                                        std::string(name) + " is not an integer: " + Quoted(json::serialize(*attribute)));
+                                        std::string(name) +
+                                        " is not an integer: " + Quoted(json::serialize(*attribute)));
 }
 
 }  // namespace
@@ -170,8 +179,8 @@ std::uint64_t CountField(const json::object& object, std::string_view name) {
 
 std::string VersionKey(const ExecutionRecord& record) {
   const RecordVersion v = VersionOf(record);
-  return Digits(Biased(v.redrive_count), 20) + "." + std::to_string(v.phase) + "." +
-         Digits(Biased(v.stop_date), 20) + "." + Digits(static_cast<std::uint64_t>(v.status_rank), 2);
+  return Digits(Biased(v.redrive_count), 20) + "." + std::to_string(v.phase) + "." + Digits(Biased(v.stop_date), 20) +
+         "." + Digits(static_cast<std::uint64_t>(v.status_rank), 2);
 }
 
 int AllShardOf(std::string_view execution_arn) {

@@ -41,7 +41,9 @@ json::array AttributeDefinitions(TableLayout layout) {
 }
 
 // Local emulators (dynalite) lack some table settings' operations.
-bool Unsupported(const aws::ServiceError& error) { return error.type == "UnknownOperationException"; }
+bool Unsupported(const aws::ServiceError& error) {
+  return error.type == "UnknownOperationException";
+}
 
 std::vector<json::object> IndexesOf(TableLayout layout) {
   std::vector<json::object> indexes = {Gsi(kAgentDateIndex, "agentName", "startDate"),
@@ -144,28 +146,27 @@ Status DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& ta
     if (!state) return std::unexpected(state.error());
   }
   aws::ServiceError service_error;
-  auto backups = client.Call(
-      "UpdateContinuousBackups",
-      json::serialize(json::object{
-          {"TableName", table_name},
-          {"PointInTimeRecoverySpecification", json::object{{"PointInTimeRecoveryEnabled", true}}}}),
-      &service_error);
+  auto backups = client.Call("UpdateContinuousBackups",
+                             json::serialize(json::object{{"TableName", table_name},
+                                                          {"PointInTimeRecoverySpecification",
+                                                           json::object{{"PointInTimeRecoveryEnabled", true}}}}),
+                             &service_error);
   if (!backups && !Unsupported(service_error)) return std::unexpected(backups.error());
   say(backups ? "point-in-time recovery enabled" : "point-in-time recovery: not supported by this endpoint, skipped");
-  auto ttl = client.Call("DescribeTimeToLive", json::serialize(json::object{{"TableName", table_name}}),
-                         &service_error);
+  auto ttl =
+      client.Call("DescribeTimeToLive", json::serialize(json::object{{"TableName", table_name}}), &service_error);
   if (!ttl && !Unsupported(service_error)) return std::unexpected(ttl.error());
   if (!ttl) {
     say("TTL: not supported by this endpoint, skipped");
     return {};
   }
   if (ttl->find("\"ENABLED\"") == std::string::npos && ttl->find("\"ENABLING\"") == std::string::npos) {
-    auto enabled = client.Call(
-        "UpdateTimeToLive",
-        json::serialize(json::object{
-            {"TableName", table_name},
-            {"TimeToLiveSpecification", json::object{{"Enabled", true}, {"AttributeName", "ttl"}}}}),
-        &service_error);
+    auto enabled =
+        client.Call("UpdateTimeToLive",
+                    json::serialize(json::object{
+                        {"TableName", table_name},
+                        {"TimeToLiveSpecification", json::object{{"Enabled", true}, {"AttributeName", "ttl"}}}}),
+                    &service_error);
     if (!enabled && !Unsupported(service_error)) return std::unexpected(enabled.error());
   }
   say("TTL on attribute ttl enabled");

@@ -19,7 +19,7 @@ class DatabaseLock {
  public:
   explicit DatabaseLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CLOEXEC)) {
     if (fd_ < 0) return;
-    struct flock lock {};
+    struct flock lock{};
     lock.l_type = F_WRLCK;
     lock.l_whence = SEEK_SET;
     held_ = ::fcntl(fd_, F_SETLK, &lock) == 0;

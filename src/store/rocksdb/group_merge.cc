@@ -45,9 +45,8 @@ MergedGroup MergeGroup(GroupCalls calls, const GroupExecutions& executions,
     const ExecutionRecord* before = stored[i] ? &*stored[i] : nullptr;
     if (newest[i] != before) out.replaced.push_back(Replacement{before, newest[i]});
   }
-  std::sort(out.replaced.begin(), out.replaced.end(), [](const Replacement& a, const Replacement& b) {
-    return a.after->execution_arn < b.after->execution_arn;
-  });
+  std::sort(out.replaced.begin(), out.replaced.end(),
+            [](const Replacement& a, const Replacement& b) { return a.after->execution_arn < b.after->execution_arn; });
   return out;
 }
 

@@ -27,8 +27,9 @@ RandomGroup MakeGroup(std::mt19937& random) {
   const auto candidate = [&](int arn) {
     const auto status = kAllStatuses[static_cast<std::size_t>(pick(static_cast<int>(kAllStatuses.size())))];
     const bool stopped = IsTerminal(status) || pick(4) == 0;
-    return Exec("arn:aws:states:us-east-1:123456789012:execution:m:e" + std::to_string(arn), "agent-" + std::to_string(pick(3)),
-                status, 1'000 + pick(3), stopped ? std::optional<EpochMillis>(2'000 + pick(4)) : std::nullopt, pick(3));
+    return Exec("arn:aws:states:us-east-1:123456789012:execution:m:e" + std::to_string(arn),
+                "agent-" + std::to_string(pick(3)), status, 1'000 + pick(3),
+                stopped ? std::optional<EpochMillis>(2'000 + pick(4)) : std::nullopt, pick(3));
   };
   RandomGroup group;
   const int executions = 1 + pick(5);

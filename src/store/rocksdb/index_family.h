@@ -29,7 +29,6 @@ class IndexFamily final : public DerivedFamily {
 
   // ExecutionStore::Scan: the page from the index alone.
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) const;
-
 };
 
 }  // namespace exidx

@@ -52,8 +52,9 @@ TEST(IndexKeysTest, SortableMillisOrderNumericallyAndRoundTrip) {
 
 // executionArns that extend one another, with NULs and high bytes, ascending.
 const std::vector<std::string>& TrickyArns() {
-  static const std::vector<std::string> arns = {
-      "", "\0"s, "\0\0"s, "\x01", "a", "a\0"s, "a\0\0"s, "a\0\x01"s, "a\x01", "ab", "a\xfe", "a\xff", "a\xff\0"s, "a\xff\xff", "b"};
+  static const std::vector<std::string> arns = {"",      "\0"s,    "\0\0"s,    "\x01",      "a",
+                                                "a\0"s,  "a\0\0"s, "a\0\x01"s, "a\x01",     "ab",
+                                                "a\xfe", "a\xff",  "a\xff\0"s, "a\xff\xff", "b"};
   return arns;
 }
 

@@ -197,7 +197,8 @@ TEST(RecordCodecTest, RoundTripsNamesTheExecutionArnDoesNotGive) {
     record.execution_arn = c.execution_arn;
     record.state_machine_arn = c.state_machine_arn;
     record.execution_name = c.execution_name;
-    EXPECT_EQ(RoundTrip(record), record) << c.execution_arn << " / " << c.state_machine_arn << " / " << c.execution_name;
+    EXPECT_EQ(RoundTrip(record), record) << c.execution_arn << " / " << c.state_machine_arn << " / "
+                                         << c.execution_name;
   }
 }
 

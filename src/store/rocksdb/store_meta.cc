@@ -57,15 +57,16 @@ Result<std::vector<DerivedFamily*>> StaleFamilies(const MetaHandles& handles,
       stale.push_back(family);
       continue;
     }
-    if (!status.ok()) return StoreFailure(handles.path, status, fmt::format("reading the {} version", layout->description));
+    if (!status.ok())
+      return StoreFailure(handles.path, status, fmt::format("reading the {} version", layout->description));
     if (version == layout->version) continue;
     if (!layout->rebuilds_from.empty() && version == layout->rebuilds_from) {
       stale.push_back(family);
       continue;
     }
-    return Fail(ErrorCode::kInternal, fmt::format("rocksdb store {}: unsupported {} version {} (this build reads {})",
-                                                  handles.path, layout->description, Quoted(version),
-                                                  Quoted(layout->version)));
+    return Fail(ErrorCode::kInternal,
+                fmt::format("rocksdb store {}: unsupported {} version {} (this build reads {})", handles.path,
+                            layout->description, Quoted(version), Quoted(layout->version)));
   }
   return stale;
 }

@@ -121,8 +121,7 @@ TEST_F(StoreMetaTest, ALayoutNewerThanThisBuildIsRefused) {
   auto store = RocksDbStore::Open(Options());
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::kInternal);
-  EXPECT_NE(store.error().message.find("unsupported agent counts version"), std::string::npos)
-      << store.error().message;
+  EXPECT_NE(store.error().message.find("unsupported agent counts version"), std::string::npos) << store.error().message;
 }
 
 }  // namespace
