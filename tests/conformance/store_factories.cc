@@ -50,6 +50,7 @@ std::unique_ptr<ExecutionStore> OpenTemporaryDynamoDbStore(aws::testing::MotoSer
   return std::make_unique<WrappingStore>(std::move(*store), [&server, table] {
     auto cleaner =
         aws::JsonClient::Create(server.Context(), aws::AwsService::kDynamoDb, "DynamoDB_20120810", ClientOptions());
+    // Best effort: each store has its own table, so one left behind changes no result.
     if (cleaner) (void)DynamoDbStore::DeleteTable(**cleaner, table);
   });
 }

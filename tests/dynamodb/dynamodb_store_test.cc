@@ -51,6 +51,7 @@ class DynamoDbStoreTest : public ::testing::Test {
   }
   void TearDown() override {
     for (const auto& table : tables_) {
+      // Best effort: each test makes its own table, so one left behind changes no result.
       if (auto client = NewClient()) (void)DynamoDbStore::DeleteTable(*client, table);
     }
   }

@@ -97,6 +97,7 @@ TEST(RuntimeLoopTest, ErrorIsPostedBeforeTheDeadline) {
   runtime.Enqueue(QueuedInvocation{.payload = "2000", .deadline = deadline});
   std::thread loop([&] {
     SystemClock clock;
+    // The test checks what the runtime API received, not how the loop ended.
     (void)RunRuntimeLoop(client, handler, clock,
                          {.deadline_margin = std::chrono::milliseconds(200), .max_invocations = 1});
   });
