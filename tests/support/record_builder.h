@@ -24,7 +24,10 @@ inline ExecutionRecord Exec(std::string arn, std::string agent, ExecutionStatus 
   record.start_date = start;
   record.stop_date = stop;
   record.redrive_count = redrive_count;
-  record.indexed_at = start + stop.value_or(0) + 7 * redrive_count + static_cast<int>(status);
+  // Wraps around instead of overflowing: tests use the extreme dates too.
+  const auto wrapped = [](std::int64_t n) { return static_cast<std::uint64_t>(n); };
+  record.indexed_at = static_cast<EpochMillis>(wrapped(start) + wrapped(stop.value_or(0)) + 7 * wrapped(redrive_count) +
+                                               static_cast<std::uint64_t>(status));
   if (status == ExecutionStatus::kFailed) {
     record.error = "States.TaskFailed";
     record.cause = "boom";
