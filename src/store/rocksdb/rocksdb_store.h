@@ -2,9 +2,9 @@
 // directory. RocksDB's headers stay out of this header.
 //
 // Column families (each derived family's header states its format):
-//   default  the meta data (store_meta.h): the page-token secret and the
+//   default  the meta data (store_meta.h): the page-token secret, the
 //            layout version of each derived family, the store's format
-//            version among them
+//            version among them, and the checkpoints
 //   records  executionArn -> record (record_codec.h)
 //   index    every filter shape of a query as one range (index_family.h)
 //   changes  the change feed (change_feed_family.h)
@@ -108,6 +108,10 @@ class RocksDbStore final : public ExecutionStore {
   // From the hourly cells kept with the records: one range read per agent
   // (one in all when the request names the agent), in one snapshot.
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
+  // In the meta family under "checkpoint/<name>"; a write is one WriteBatch
+  // of its own, fsync'd as Apply's are.
+  Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
+  Status WriteCheckpoint(std::string_view name, std::string_view value) override;
   // kUnavailable while the store is read-only, or while writes stay stopped
   // after a failed one (it asks RocksDB to resume first, so a disk that has
   // space again answers ok at once). Writes nothing.
