@@ -91,6 +91,8 @@ Backfill::Backfill(ExecutionStore& store, AgentResolver& agents, aws::StepFuncti
       options_(std::move(options)),
       counters_(std::make_unique<Counters>()) {}
 
+Backfill::~Backfill() = default;
+
 BackfillCounts Backfill::Progress() const {
   const Counters& c = *counters_;
   return BackfillCounts{.state_machines = c.state_machines,

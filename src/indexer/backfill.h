@@ -72,6 +72,9 @@ class Backfill {
   // agents (its tag source may share `step_functions`' clients and limits).
   Backfill(ExecutionStore& store, AgentResolver& agents, aws::StepFunctionsRegions& step_functions, const Clock& clock,
            BackfillOptions options);
+  ~Backfill();
+  Backfill(const Backfill&) = delete;
+  Backfill& operator=(const Backfill&) = delete;
 
   // Runs to the end. An error stops it: kInvalidParameter for options that
   // do not match the run to resume; otherwise the first failure of a call
