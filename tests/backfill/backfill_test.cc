@@ -17,6 +17,7 @@
 #include "dynamodb/fault_proxy.h"
 #include "indexer/indexer.h"
 #include "indexer/step_functions_tag_source.h"
+#include "store/dynamodb/dynamodb_store.h"
 #include "store/rocksdb/rocksdb_store.h"
 #include "support/temp_dir.h"
 
@@ -325,6 +326,27 @@ TEST_F(BackfillTest, ResumeRefusesOptionsOtherThanTheRunsOwn) {
   ASSERT_FALSE(other);
   EXPECT_EQ(other.error().code, ErrorCode::kInvalidParameter);
   EXPECT_NE(other.error().message.find("since"), std::string::npos) << other.error().message;
+}
+
+TEST_F(BackfillTest, OnDynamoDbTheSameRecordsWithConditionalWritesInParallel) {
+  auto reference = NewStore("reference");
+  ASSERT_TRUE(RunBackfill(*reference, {.page_size = 500}));
+
+  auto client = aws::JsonClient::Create(Moto().Context(), aws::AwsService::kDynamoDb, "DynamoDB_20120810",
+                                        {.retry_base = std::chrono::milliseconds(5)});
+  ASSERT_TRUE(client);
+  const std::string table = "backfill-" + std::to_string(::getpid());
+  ASSERT_TRUE(DynamoDbStore::CreateTable(**client, table, TableLayout::kFull));
+  auto store = DynamoDbStore::Open(std::move(*client), {.table_name = table, .max_writes_in_flight = 8});
+  ASSERT_TRUE(store) << store.error().message;
+  auto counts = RunBackfill(**store, {.page_size = 500});
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ(counts->indexed, 1103u);
+  EXPECT_EQ(AllRecords(**store), AllRecords(*reference));
+  // Resumable there too: the checkpoints are items of the table.
+  auto finished = RunBackfill(**store, {.resume = true, .page_size = 500});
+  ASSERT_TRUE(finished) << finished.error().message;
+  EXPECT_TRUE(finished->finished_before);
 }
 
 TEST_F(BackfillTest, ThrottlingServerErrorsAndCutConnectionsChangeNothingInTheResult) {
