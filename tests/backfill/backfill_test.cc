@@ -319,6 +319,23 @@ TEST_F(BackfillTest, AStoppedRunResumesWhereItWasWithFewerCallsAndTheSameRecords
   EXPECT_EQ(finished->listed, 0u);
 }
 
+TEST_F(BackfillTest, ACallBudgetStopsTheRunForNowAndResumeContinuesIt) {
+  auto reference = NewStore("reference");
+  ASSERT_TRUE(RunBackfill(*reference, {.page_size = 100}));
+  auto store = NewStore("db");
+  BackfillOptions options{.resume = true, .parallel = 1, .page_size = 100, .max_calls = 60};
+  int runs = 0;
+  for (bool stopped = true; stopped && runs < 20; ++runs) {
+    auto regions = RegionsOver(Moto().Context());  // Counts this run's calls alone.
+    auto counts = RunBackfill(*store, options, regions.get());
+    ASSERT_TRUE(counts) << counts.error().message;
+    EXPECT_LE(regions->Stats().calls.calls, 60u + 1u);  // Tags come from the fixture's cache.
+    stopped = counts->stopped;
+  }
+  EXPECT_GE(runs, 5);  // About 290 calls in all.
+  EXPECT_EQ(AllRecords(*store), AllRecords(*reference));
+}
+
 TEST_F(BackfillTest, ResumeRefusesOptionsOtherThanTheRunsOwn) {
   auto store = NewStore("db");
   ASSERT_TRUE(RunBackfill(*store, {.since = 1000, .state_machines = {*small_}}));
