@@ -7,11 +7,11 @@
 #include <mutex>
 #include <thread>
 
-#include "aws/environment.h"
 #include "aws/sfn_regions.h"
 #include "cli/agent_options.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "cli/step_functions_options.h"
 #include "cli/store_options.h"
 #include "indexer/backfill.h"
 
@@ -27,9 +27,7 @@ struct BackfillCommandOptions {
   bool no_describe = false;
   bool resume = false;
   int parallel = 4;
-  double max_rps = 0;
-  bool no_rate_limit = false;
-  int max_attempts = 10;
+  StepFunctionsOptions step_functions;
 };
 
 Result<BackfillOptions> ToBackfillOptions(const BackfillCommandOptions& options) {
@@ -117,16 +115,7 @@ int RunBackfill(const BackfillCommandOptions& options) {
   auto backfill_options = ToBackfillOptions(options);
   if (!backfill_options) return ReportError(backfill_options.error());
 
-  aws::StepFunctionsRegionsOptions sfn_options{
-      // Throttling is waited out, not failed: up to max_attempts attempts
-      // per call, backing off up to 20 s between them (about 2 minutes).
-      .client = {.max_attempts = options.max_attempts,
-                 .retry_base = std::chrono::milliseconds(100),
-                 .retry_cap = std::chrono::seconds(20)},
-      .limit_to_quotas = !options.no_rate_limit,
-  };
-  if (options.max_rps > 0) sfn_options.max_rps = options.max_rps;
-  auto regions = aws::StepFunctionsRegions::Create(aws::AwsContext::Default(aws::Environment::Process()), sfn_options);
+  auto regions = MakeStepFunctionsRegions(options.step_functions);
   if (!regions) return ReportError(regions.error());
 
   SystemClock clock;
@@ -188,20 +177,7 @@ void AddBackfillCommand(CLI::App& app, int& exit_status) {
   command->add_option("--parallel", options->parallel, "State machines backfilled at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  command
-      ->add_option("--max-rps", options->max_rps,
-                   "At most this many Step Functions requests per second per region, all APIs together "
-                   "(default: only the per-API quotas)")
-      ->check(CLI::PositiveNumber);
-  command->add_flag("--no-rate-limit", options->no_rate_limit,
-                    "Do not hold requests to Step Functions' published per-API quotas (ListExecutions, "
-                    "DescribeExecution, ListTagsForResource...) on the client; throttling is still retried");
-  command
-      ->add_option("--max-attempts", options->max_attempts,
-                   "Attempts per Step Functions call before the run stops (throttling and 5xx are retried with "
-                   "backoff up to 20 s)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100));
+  AddStepFunctionsOptions(*command, options->step_functions);
   AddStoreOptions(*command, options->store, /*with_durability=*/true);
   AddAgentOptions(*command, options->agents);
   command->callback([options, &exit_status] { exit_status = RunBackfill(*options); });

@@ -14,6 +14,7 @@ void AddIngestCommand(CLI::App& app, int& exit_status);
 void AddInitCommand(CLI::App& app, int& exit_status);
 void AddLambdaCommand(CLI::App& app, int& exit_status);
 void AddQueryCommand(CLI::App& app, int& exit_status);
+void AddReconcileCommand(CLI::App& app, int& exit_status);
 void AddServeCommand(CLI::App& app, int& exit_status);
 void AddStatsCommand(CLI::App& app, int& exit_status);
 void AddSimulateCommand(CLI::App& app, int& exit_status);

@@ -1,6 +1,7 @@
 // `exidx lambda`: the Lambda custom runtime (provided.al2023). The package's
-// `bootstrap` starts it; it serves the index or the list handler (chosen by
-// _HANDLER or --handler) over the Runtime API at AWS_LAMBDA_RUNTIME_API.
+// `bootstrap` starts it; it serves the index, list or reconcile handler
+// (chosen by _HANDLER or --handler) over the Runtime API at
+// AWS_LAMBDA_RUNTIME_API.
 // Everything expensive (store and table description, credentials, HTTP
 // connections, the page token secret, the tag cache) is set up once per
 // container, before the first invocation.
@@ -13,6 +14,7 @@
 #include "cli/agent_options.h"
 #include "cli/commands.h"
 #include "cli/store_options.h"
+#include "core/time.h"
 #include "indexer/indexer.h"
 #include "lambda/handlers.h"
 #include "lambda/runtime_client.h"
@@ -28,6 +30,8 @@ struct LambdaOptions {
   std::string handler;
   int deadline_margin_ms = 500;
   std::uint64_t max_invocations = 0;
+  std::uint64_t reconcile_max_calls = 1000;
+  std::string reconcile_older_than = "15m";
 };
 
 void Log(const std::string& line) {
@@ -37,6 +41,7 @@ void Log(const std::string& line) {
 // What one container keeps alive across invocations.
 struct Function {
   std::unique_ptr<ExecutionStore> store;
+  std::shared_ptr<aws::StepFunctionsRegions> step_functions;  // reconcile.
   AgentSetup agents;
   std::unique_ptr<Indexer> indexer;
   std::unique_ptr<lambda::InvocationHandler> handler;
@@ -55,15 +60,29 @@ Result<StoreOptions> LambdaStore(const LambdaOptions& options) {
 }
 
 Result<Function> InitFunction(const LambdaOptions& options, const Clock& clock) {
-  if (options.handler != "index" && options.handler != "list") {
+  if (options.handler != "index" && options.handler != "list" && options.handler != "reconcile") {
     return Fail(ErrorCode::kInvalidParameter,
-                "handler: expected index or list (--handler or _HANDLER), got " + Quoted(options.handler));
+                "handler: expected index, list or reconcile (--handler or _HANDLER), got " + Quoted(options.handler));
   }
   auto store_options = LambdaStore(options);
   if (!store_options) return std::unexpected(store_options.error());
+  auto older_than = ParseDurationMillis(options.reconcile_older_than);
+  if (!older_than) {
+    return Fail(ErrorCode::kInvalidParameter, "--reconcile-older-than: " + older_than.error().message);
+  }
   Function function;
-  if (options.handler == "index") {
-    auto agents = BuildAgentSetup(options.agents, clock);  // Before the store: cheap to check.
+  if (options.handler == "reconcile") {
+    // Each call and its retries end well within the margin a run keeps
+    // before the invocation's deadline (kCallMargin): 4 attempts of 5 s.
+    auto regions = aws::StepFunctionsRegions::Create(
+        aws::AwsContext::Default(aws::Environment::Process()),
+        aws::StepFunctionsRegionsOptions{.client = {.timeout = std::chrono::seconds(5), .max_attempts = 4},
+                                         .limit_to_quotas = true});
+    if (!regions) return std::unexpected(regions.error());
+    function.step_functions = std::move(*regions);
+  }
+  if (options.handler != "list") {
+    auto agents = BuildAgentSetup(options.agents, clock, function.step_functions);  // Before the store: cheap.
     if (!agents) return std::unexpected(agents.error());
     function.agents = std::move(*agents);
   }
@@ -73,6 +92,12 @@ Result<Function> InitFunction(const LambdaOptions& options, const Clock& clock) 
   if (options.handler == "index") {
     function.indexer = std::make_unique<Indexer>(*function.store, *function.agents.resolver, clock);
     function.handler = std::make_unique<lambda::IndexHandler>(*function.indexer);
+  } else if (options.handler == "reconcile") {
+    function.handler = std::make_unique<lambda::ReconcileHandler>(
+        *function.store, *function.agents.resolver, *function.step_functions, clock,
+        ReconcileOptions{.older_than = std::chrono::milliseconds(*older_than),
+                         .max_calls = options.reconcile_max_calls},
+        Log);
   } else {
     auto secret = function.store->PageTokenSecret();
     if (!secret) return std::unexpected(secret.error());
@@ -123,9 +148,20 @@ void AddLambdaCommand(CLI::App& app, int& exit_status) {
   CLI::App* command = app.add_subcommand(
       "lambda",
       "Run as an AWS Lambda custom runtime (provided.al2023): serve the index handler (EventBridge events) or "
-      "the list handler (AppSync/Amplify listExecutionsFromIndex) over AWS_LAMBDA_RUNTIME_API. The store is "
+      "the list handler (AppSync/Amplify listExecutionsFromIndex) or the reconcile handler (a schedule) over "
+      "AWS_LAMBDA_RUNTIME_API. The store is "
       "--store, else the DynamoDB table named by EXECUTION_INDEX_TABLE_NAME.");
-  command->add_option("--handler", options->handler, "index or list")->envname("_HANDLER")->required();
+  command->add_option("--handler", options->handler, "index, list or reconcile")->envname("_HANDLER")->required();
+  command
+      ->add_option("--reconcile-max-calls", options->reconcile_max_calls,
+                   "reconcile: Step Functions calls one invocation makes at most")
+      ->capture_default_str()
+      ->envname("EXIDX_RECONCILE_MAX_CALLS");
+  command
+      ->add_option("--reconcile-older-than", options->reconcile_older_than,
+                   "reconcile: RUNNING records older than this (90s, 15m, 2h) are described again")
+      ->capture_default_str()
+      ->envname("EXIDX_RECONCILE_OLDER_THAN");
   AddStoreOptions(*command, options->store, /*with_durability=*/true);
   AddAgentOptions(*command, options->agents);
   command

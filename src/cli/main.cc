@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   exidx::cli::AddInitCommand(app, exit_status);
   exidx::cli::AddLambdaCommand(app, exit_status);
   exidx::cli::AddQueryCommand(app, exit_status);
+  exidx::cli::AddReconcileCommand(app, exit_status);
   exidx::cli::AddServeCommand(app, exit_status);
   exidx::cli::AddStatsCommand(app, exit_status);
   exidx::cli::AddSimulateCommand(app, exit_status);

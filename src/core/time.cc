@@ -173,4 +173,19 @@ Result<EpochMillis> ParseDateBound(std::string_view text, BoundSide side) {
   return Fail(ErrorCode::kInvalidParameter, "expected RFC 3339 timestamp or YYYY-MM-DD, got " + Quoted(text));
 }
 
+Result<std::int64_t> ParseDurationMillis(std::string_view text) {
+  std::int64_t count = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  static constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  constexpr std::int64_t kCentury = std::int64_t{36'500} * 86'400'000;
+  for (const auto& [name, millis] : kUnits) {
+    if (ec == std::errc() && end != text.data() && count >= 0 && count <= kCentury / millis && unit == name) {
+      return count * millis;
+    }
+  }
+  return Fail(ErrorCode::kInvalidParameter, "expected a duration such as 90s, 15m, 2h or 7d, got " + Quoted(text));
+}
+
 }  // namespace exidx

@@ -32,4 +32,8 @@ enum class BoundSide { kFrom, kTo };
 // for its first millisecond (kFrom) or its last (kTo), in UTC.
 Result<EpochMillis> ParseDateBound(std::string_view text, BoundSide side);
 
+// A duration written as a whole number and its unit: "90s", "15m", "2h",
+// "7d"; at most a century. kInvalidParameter otherwise, saying what it got.
+Result<std::int64_t> ParseDurationMillis(std::string_view text);
+
 }  // namespace exidx

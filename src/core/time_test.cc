@@ -76,5 +76,18 @@ TEST(Quoted, CutsLongInput) {
   EXPECT_NE(quoted.find("10000 bytes"), std::string::npos);
 }
 
+TEST(ParseDurationMillis, AWholeNumberAndItsUnit) {
+  EXPECT_EQ(ParseDurationMillis("90s").value(), 90'000);
+  EXPECT_EQ(ParseDurationMillis("15m").value(), 900'000);
+  EXPECT_EQ(ParseDurationMillis("2h").value(), 7'200'000);
+  EXPECT_EQ(ParseDurationMillis("30d").value(), 2'592'000'000);
+  EXPECT_EQ(ParseDurationMillis("0m").value(), 0);
+  for (const char* bad : {"", "m", "15", "15x", "-1m", "1.5h", " 1m", "1m ", "99999999999d", "15M"}) {
+    auto parsed = ParseDurationMillis(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidParameter);
+  }
+}
+
 }  // namespace
 }  // namespace exidx

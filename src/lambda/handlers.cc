@@ -106,4 +106,35 @@ Result<std::string> ListHandler::Handle(std::string_view payload, const Deadline
   return RenderListResponse(*page, fetch_millis);
 }
 
+std::string ReconcileMetricsLine(const ReconcileCounts& counts, EpochMillis now) {
+  json::array metrics;
+  for (const char* name : {"ReconcileRepaired", "ReconcileDiscovered", "ReconcileGone", "ReconcileCalls"}) {
+    metrics.push_back(json::object{{"Name", name}, {"Unit", "Count"}});
+  }
+  json::object line{
+      {"_aws", json::object{{"Timestamp", now},
+                            {"CloudWatchMetrics", json::array{json::object{{"Namespace", "ExecutionIndex"},
+                                                                           {"Dimensions", json::array{json::array{}}},
+                                                                           {"Metrics", std::move(metrics)}}}}}},
+      {"ReconcileRepaired", counts.repaired},
+      {"ReconcileDiscovered", counts.discovery.indexed},
+      {"ReconcileGone", counts.gone},
+      {"ReconcileCalls", counts.calls},
+      {"stale", counts.stale},
+      {"stillRunning", counts.still_running},
+      {"stopped", counts.stopped},
+  };
+  return json::serialize(line);
+}
+
+Result<std::string> ReconcileHandler::Handle(std::string_view, const Deadline& deadline) {
+  ReconcileOptions options = options_;
+  options.deadline = deadline;
+  Reconcile reconcile(store_, agents_, step_functions_, clock_, std::move(options));
+  auto counts = reconcile.Run();
+  if (!counts) return std::unexpected(counts.error());
+  if (log_) log_(ReconcileMetricsLine(*counts, clock_.NowMillis()));
+  return RenderReconcileCounts(*counts);
+}
+
 }  // namespace exidx::lambda

@@ -1,9 +1,11 @@
-// The two Lambda handlers of Execution Index (CONTRACT.md sections 2, 5, 6):
+// The Lambda handlers of Execution Index (CONTRACT.md sections 2, 5, 6):
 // `index` takes one EventBridge event, `list` answers listExecutionsFromIndex
-// for AppSync/Amplify. Both are built once per container and then serve every
-// invocation, so caches (the agent tag cache) and connections live across them.
+// for AppSync/Amplify, `reconcile` repairs lost events on a schedule. Each is
+// built once per container and then serves every invocation, so caches (the
+// agent tag cache) and connections live across them.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +16,7 @@
 #include "core/page_token.h"
 #include "core/query.h"
 #include "indexer/indexer.h"
+#include "indexer/reconcile.h"
 #include "store/execution_store.h"
 
 namespace exidx::lambda {
@@ -72,5 +75,37 @@ class ListHandler final : public InvocationHandler {
   ExecutionStore& store_;
   const PageTokenCodec tokens_;
 };
+
+// One Reconcile run per invocation (a schedule's event; the payload is not
+// read), stopped for the next one when the invocation's deadline comes near.
+// Answers the counts (RenderReconcileCounts) and logs them as one line in
+// CloudWatch's embedded metric format, so that ReconcileRepaired,
+// ReconcileDiscovered, ReconcileGone and ReconcileCalls are metrics with no
+// call to CloudWatch. Errors as Reconcile::Run's: the schedule tries again.
+class ReconcileHandler final : public InvocationHandler {
+ public:
+  // All must outlive the handler. `options.deadline` is replaced by each
+  // invocation's.
+  ReconcileHandler(ExecutionStore& store, AgentResolver& agents, aws::StepFunctionsRegions& step_functions,
+                   const Clock& clock, ReconcileOptions options, std::function<void(const std::string&)> log)
+      : store_(store),
+        agents_(agents),
+        step_functions_(step_functions),
+        clock_(clock),
+        options_(std::move(options)),
+        log_(std::move(log)) {}
+  Result<std::string> Handle(std::string_view payload, const Deadline& deadline) override;
+
+ private:
+  ExecutionStore& store_;
+  AgentResolver& agents_;
+  aws::StepFunctionsRegions& step_functions_;
+  const Clock& clock_;
+  const ReconcileOptions options_;
+  const std::function<void(const std::string&)> log_;
+};
+
+// The embedded-metric-format line ReconcileHandler logs for `counts` at `now`.
+std::string ReconcileMetricsLine(const ReconcileCounts& counts, EpochMillis now);
 
 }  // namespace exidx::lambda
