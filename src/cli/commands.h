@@ -12,6 +12,7 @@ namespace exidx::cli {
 void AddIngestCommand(CLI::App& app, int& exit_status);
 void AddInitCommand(CLI::App& app, int& exit_status);
 void AddLambdaCommand(CLI::App& app, int& exit_status);
+void AddMigrateCommand(CLI::App& app, int& exit_status);
 void AddQueryCommand(CLI::App& app, int& exit_status);
 void AddServeCommand(CLI::App& app, int& exit_status);
 void AddStatsCommand(CLI::App& app, int& exit_status);
