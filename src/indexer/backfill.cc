@@ -15,7 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-
 json::value OptionalMillis(const std::optional<EpochMillis>& millis) {
   return millis ? json::value(*millis) : json::value(nullptr);
 }
