@@ -13,6 +13,7 @@ void AddBackfillCommand(CLI::App& app, int& exit_status);
 void AddIngestCommand(CLI::App& app, int& exit_status);
 void AddInitCommand(CLI::App& app, int& exit_status);
 void AddLambdaCommand(CLI::App& app, int& exit_status);
+void AddMigrateCommand(CLI::App& app, int& exit_status);
 void AddQueryCommand(CLI::App& app, int& exit_status);
 void AddReconcileCommand(CLI::App& app, int& exit_status);
 void AddServeCommand(CLI::App& app, int& exit_status);

@@ -1,10 +1,12 @@
 // exidx init: creates (or completes) the DynamoDB table of a dynamodb://TABLE
-// store. The embedded store needs no init: it is created on first open.
+// store, and with --migrate then migrates its items (migrate_command.h). The
+// embedded store needs no init: it is created on first open.
 #include <iostream>
 
 #include "aws/environment.h"
 #include "aws/json_client.h"
 #include "cli/commands.h"
+#include "cli/migrate_command.h"
 #include "cli/store_options.h"
 #include "store/dynamodb/dynamodb_store.h"
 
@@ -14,6 +16,7 @@ namespace {
 struct InitOptions {
   StoreOptions store;
   bool seed_indexes_only = false;
+  bool migrate = false;
 };
 
 int RunInit(const InitOptions& options) {
@@ -23,12 +26,9 @@ int RunInit(const InitOptions& options) {
                              "init: --store must be dynamodb://TABLE (the embedded store creates itself)"});
   }
   const aws::Environment& env = aws::Environment::Process();
-  std::string table = options.store.store.substr(kScheme.size());
-  if (table.empty()) table = aws::GetSetting(env, "EXECUTION_INDEX_TABLE_NAME").value_or("");
-  if (table.empty()) {
-    return ReportError(
-        Error{ErrorCode::kInvalidParameter, "init: no table name, and EXECUTION_INDEX_TABLE_NAME is unset"});
-  }
+  auto named = DynamoDbTableOf(options.store);
+  if (!named) return ReportError(named.error());
+  const std::string& table = *named;
   auto client = aws::JsonClient::Create(aws::AwsContext::Default(env), aws::AwsService::kDynamoDb, "DynamoDB_20120810");
   if (!client) return ReportError(client.error());
   auto created = DynamoDbStore::CreateTable(
@@ -41,6 +41,11 @@ int RunInit(const InitOptions& options) {
   if (!GetSetting(env, "EXIDX_TOKEN_SECRET")) {
     auto secret = (*store)->PageTokenSecret();
     if (!secret) return ReportError(secret.error());
+  }
+  if (options.migrate) {
+    // The counts are then standard output's only line, as for exidx migrate.
+    std::cerr << "exidx init: table " << table << " is ready; migrating its items\n";
+    return RunMigrate(table, MigrateSettings{});
   }
   std::cout << "table " << table << " is ready" << ((*store)->has_full_layout() ? "" : " (seed indexes only)") << '\n';
   return 0;
@@ -57,6 +62,9 @@ void AddInitCommand(CLI::App& app, int& exit_status) {
   command->add_option("--store", options->store.store, "dynamodb://TABLE")->required()->envname("EXIDX_STORE");
   command->add_flag("--seed-indexes-only", options->seed_indexes_only,
                     "Create only AgentDateIndex and StatusDateIndex, as the seed deployment did");
+  command->add_flag("--migrate", options->migrate,
+                    "Then run exidx migrate (default settings): give the items written without the index "
+                    "attributes (by the first design) those attributes, so that every index serves them");
   command->callback([options, &exit_status] { exit_status = RunInit(*options); });
 }
 

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   exidx::cli::AddIngestCommand(app, exit_status);
   exidx::cli::AddInitCommand(app, exit_status);
   exidx::cli::AddLambdaCommand(app, exit_status);
+  exidx::cli::AddMigrateCommand(app, exit_status);
   exidx::cli::AddQueryCommand(app, exit_status);
   exidx::cli::AddReconcileCommand(app, exit_status);
   exidx::cli::AddServeCommand(app, exit_status);

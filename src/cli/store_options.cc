@@ -31,8 +31,6 @@ void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durabil
   }
 }
 
-namespace {
-
 Result<std::string> DynamoDbTableOf(const StoreOptions& options) {
   constexpr std::string_view kScheme = "dynamodb://";
   if (!options.store.starts_with(kScheme)) {
@@ -46,8 +44,6 @@ Result<std::string> DynamoDbTableOf(const StoreOptions& options) {
   }
   return table;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
   if (options.store.starts_with("dynamodb://")) {

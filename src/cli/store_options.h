@@ -31,4 +31,9 @@ void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durabil
 // writes fail kUnavailable saying so (RocksDbStore::WriteHealth).
 Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options);
 
+// The table of --store dynamodb://TABLE (dynamodb:// alone: the table named
+// by EXECUTION_INDEX_TABLE_NAME); kInvalidParameter for any other store, or
+// when no table is named.
+Result<std::string> DynamoDbTableOf(const StoreOptions& options);
+
 }  // namespace exidx::cli

@@ -3,8 +3,13 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <fstream>
 
+#include "aws/moto_server.h"
+#include "store/dynamodb/dynamodb_store.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -172,11 +177,120 @@ TEST_F(CliTest, AStoppedIngestPrintsItsCountsAndSkipPassesOverTheEventItNamed) {
 }
 
 TEST_F(CliTest, HelpForEverySubcommand) {
-  for (const char* sub : {"ingest", "query", "simulate"}) {
+  for (const char* sub : {"ingest", "query", "simulate", "migrate", "init"}) {
     auto help = Exidx({sub, "--help"});
     EXPECT_EQ(help.exit_status, 0);
     EXPECT_NE(help.out.find("--"), std::string::npos) << sub;
   }
+}
+
+// `exidx migrate` and `exidx init --migrate` on moto_server: a table as the
+// first design wrote it (PutItem of the record attributes only, the seed's
+// indexes), counts on standard output, progress as JSON lines on standard
+// error (not a terminal), exit statuses.
+class CliMigrateTest : public CliTest {
+ protected:
+  void SetUp() override {
+    auto& moto = aws::testing::MotoServer::Shared();
+    if (!moto.ok()) GTEST_SKIP() << "moto_server unavailable: " << moto.error();
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"AWS_ENDPOINT_URL", moto.url()},
+             {"AWS_REGION", "us-east-1"},
+             {"AWS_ACCESS_KEY_ID", "testing"},
+             {"AWS_SECRET_ACCESS_KEY", "testing-secret"},
+             {"AWS_EC2_METADATA_DISABLED", "true"},
+             {"AWS_CONFIG_FILE", "/nonexistent/exidx-test-config"},
+             {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/exidx-test-credentials"}}) {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
+    for (const char* name : {"AWS_PROFILE", "AWS_SESSION_TOKEN", "EXIDX_STORE", "EXECUTION_INDEX_TABLE_NAME"}) {
+      unsetenv(name);
+    }
+    auto client = aws::JsonClient::Create(moto.Context(), aws::AwsService::kDynamoDb, "DynamoDB_20120810");
+    ASSERT_TRUE(client);
+    client_ = std::move(*client);
+    table_ = "ExecutionIndex-cli-" + std::to_string(::getpid());
+    ASSERT_TRUE(DynamoDbStore::CreateTable(*client_, table_, TableLayout::kSeedOnly));
+  }
+  void TearDown() override {
+    if (client_) (void)DynamoDbStore::DeleteTable(*client_, table_);  // Best effort: the name is this process's.
+  }
+
+  // What the first design's PutItem wrote for execution i.
+  void PutSeedItem(int i, bool with_agent = true) {
+    const std::string arn = "arn:aws:states:us-east-1:1:execution:old:old-" + std::to_string(i);
+    json::object item{{"executionArn", {{"S", arn}}},
+                      {"stateMachineArn", {{"S", "arn:aws:states:us-east-1:1:stateMachine:old"}}},
+                      {"executionName", {{"S", "old-" + std::to_string(i)}}},
+                      {"status", {{"S", "SUCCEEDED"}}},
+                      {"startDate", {{"S", "2025-09-29T10:00:0" + std::to_string(i % 10) + ".000Z"}}},
+                      {"stopDate", {{"S", "2025-09-29T11:00:00.000Z"}}},
+                      {"durationSeconds", {{"N", "3600"}}},
+                      {"indexedAt", {{"S", "2025-09-29T11:00:01.000Z"}}}};
+    if (with_agent) item["agentName"] = {{"S", "old"}};
+    auto put = client_->Call("PutItem", json::serialize(json::object{{"TableName", table_}, {"Item", item}}));
+    ASSERT_TRUE(put) << put.error().message;
+  }
+
+  std::string StoreUrl() const { return "dynamodb://" + table_; }
+
+  std::size_t Listed() {
+    auto query = Exidx({"query", "--store", StoreUrl(), "--format", "json", "--limit", "1000"});
+    EXPECT_EQ(query.exit_status, 0) << query.err;
+    return query.exit_status == 0 ? json::parse(query.out).at("executions").as_array().size() : 0;
+  }
+
+  std::unique_ptr<aws::JsonClient> client_;
+  std::string table_;
+};
+
+TEST_F(CliMigrateTest, InitMigrateServesTheFirstDesignsRowsAndCountsAsJson) {
+  for (int i = 0; i < 12; ++i) PutSeedItem(i);
+  EXPECT_EQ(Listed(), 12u) << "the seed table: every row through StatusDateIndex";
+
+  auto dry = Exidx({"migrate", "--store", StoreUrl(), "--dry-run", "--segments", "2"});
+  ASSERT_EQ(dry.exit_status, 0) << dry.err;
+  EXPECT_EQ(json::parse(dry.out), json::parse(R"({"scanned":12,"rewritten":12,"skipped":0,"leftAlone":0,
+      "undecodable":0,"calls":3,"dryRun":true})"));
+  const std::string last_progress = dry.err.substr(dry.err.rfind('{'));
+  EXPECT_TRUE(json::parse(last_progress).at("done").as_bool()) << dry.err;
+
+  auto init = Exidx({"init", "--store", StoreUrl(), "--migrate"});
+  ASSERT_EQ(init.exit_status, 0) << init.err;
+  const auto counts = json::parse(init.out).as_object();
+  EXPECT_EQ(counts.at("rewritten").as_int64(), 12);
+  EXPECT_FALSE(counts.at("dryRun").as_bool());
+  EXPECT_EQ(Listed(), 12u) << "the rows vanished from the unfiltered query (AllDateIndex) without the migration";
+
+  auto resumed = Exidx({"migrate", "--store", StoreUrl(), "--resume"});
+  ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
+  EXPECT_EQ(json::parse(resumed.out).at("scanned").as_int64(), 0) << "every segment of the run is done";
+  auto again = Exidx({"migrate", "--store", StoreUrl()});
+  ASSERT_EQ(again.exit_status, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out).at("rewritten").as_int64(), 0);
+  EXPECT_EQ(json::parse(again.out).at("skipped").as_int64(), 12);
+}
+
+TEST_F(CliMigrateTest, AnItemItCannotReadIsNamedAndTheExitStatusIsOne) {
+  PutSeedItem(1);
+  PutSeedItem(2, /*with_agent=*/false);
+  auto run = Exidx({"migrate", "--store", StoreUrl()});
+  EXPECT_EQ(run.exit_status, 1) << run.err;
+  EXPECT_NE(run.err.find("'arn:aws:states:us-east-1:1:execution:old:old-2' was not rewritten"), std::string::npos)
+      << run.err;
+  const auto counts = json::parse(run.out).as_object();
+  EXPECT_EQ(counts.at("rewritten").as_int64(), 1);
+  EXPECT_EQ(counts.at("undecodable").as_int64(), 1);
+}
+
+TEST_F(CliMigrateTest, BadUsageExitsTwo) {
+  EXPECT_EQ(Exidx({"migrate"}).exit_status, 2) << "--store is required";
+  EXPECT_EQ(Exidx({"migrate", "--store", Store()}).exit_status, 2) << "not a DynamoDB store";
+  EXPECT_EQ(Exidx({"migrate", "--store", StoreUrl(), "--segments", "0"}).exit_status, 2);
+  EXPECT_EQ(Exidx({"migrate", "--store", StoreUrl(), "--writes-in-flight", "0"}).exit_status, 2);
+  auto missing = Exidx({"migrate", "--store", "dynamodb://no-such-table"});
+  EXPECT_EQ(missing.exit_status, 1);
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
 }
 
 }  // namespace

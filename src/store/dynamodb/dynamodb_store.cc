@@ -10,6 +10,7 @@
 
 #include "core/base64url.h"
 #include "core/page_token.h"
+#include "store/dynamodb/bounded_calls.h"
 #include "store/dynamodb/item_codec.h"
 
 namespace exidx {
@@ -21,6 +22,7 @@ using dynamodb::AllShardValue;
 using dynamodb::CountField;
 using dynamodb::DecodeItem;
 using dynamodb::EncodeItem;
+using dynamodb::GetItem;
 using dynamodb::kAgentDateIndex;
 using dynamodb::kAgentStatusDateIndex;
 using dynamodb::kAllDateIndex;
@@ -29,18 +31,6 @@ using dynamodb::ParseObject;
 using dynamodb::S;
 using dynamodb::StartKey;
 using dynamodb::StringAttribute;
-
-// The item of `key`, read consistently; nullopt when there is none.
-Result<std::optional<json::object>> GetItem(aws::JsonClient& client, const std::string& table, std::string_view key) {
-  json::object request{{"TableName", table}, {"Key", json::object{{"executionArn", S(key)}}}, {"ConsistentRead", true}};
-  auto body = client.Call("GetItem", json::serialize(request));
-  if (!body) return std::unexpected(body.error());
-  auto answer = ParseObject(*body, "GetItem");
-  if (!answer) return std::unexpected(answer.error());
-  auto* item = answer->if_contains("Item");
-  if (!item || !item->is_object()) return std::nullopt;
-  return std::optional<json::object>(std::move(item->get_object()));
-}
 
 std::string CheckpointItemKey(std::string_view name) {
   return std::string(kReservedKeyPrefix) + "checkpoint#" + std::string(name);
@@ -308,33 +298,14 @@ Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const Execution
   }
   std::vector<ApplyOutcome> outcomes(candidates.size(), ApplyOutcome::kUnchanged);
   std::vector<char> written(executions.size(), 0);  // Each slot set by one thread, read after the join.
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex error_mu;
-  std::optional<Error> error;  // Guarded by error_mu: the first one.
-  auto work = [&] {
-    while (!failed.load()) {
-      const std::size_t e = next.fetch_add(1);
-      if (e >= executions.size()) return;
-      Status put = PutLatest(candidates, executions[e], deadline, outcomes);
-      if (!put) {
-        std::lock_guard lock(error_mu);
-        if (!error) error = put.error();
-        failed = true;
-        return;
-      }
-      written[e] = 1;
-    }
-  };
-  // The calling thread writes too; each helper adds one PutItem in flight.
-  const std::size_t helpers =
-      std::min<std::size_t>(static_cast<std::size_t>(std::max(options_.max_writes_in_flight, 1)), executions.size());
-  {
-    std::vector<std::jthread> threads;
-    for (std::size_t i = 1; i < helpers; ++i) threads.emplace_back(work);
-    work();
-  }
-  if (!error) return outcomes;
+  // The calling thread writes too; each other thread adds one PutItem in flight.
+  Status all = dynamodb::RunBounded(executions.size(), options_.max_writes_in_flight, [&](std::size_t e) -> Status {
+    Status put = PutLatest(candidates, executions[e], deadline, outcomes);
+    if (put) written[e] = 1;
+    return put;
+  });
+  if (all) return outcomes;
+  const Error& error = all.error();
   const auto done = static_cast<std::size_t>(std::count(written.begin(), written.end(), 1));
   if (known) {
     known->assign(candidates.size(), std::nullopt);
@@ -343,8 +314,8 @@ Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const Execution
       for (std::size_t position : executions[e]) (*known)[position] = outcomes[position];
     }
   }
-  return Fail(error->code, error->message + " (" + std::to_string(done) + " of " + std::to_string(executions.size()) +
-                               " executions of this batch written; writing them again is safe)");
+  return Fail(error.code, error.message + " (" + std::to_string(done) + " of " + std::to_string(executions.size()) +
+                              " executions of this batch written; writing them again is safe)");
 }
 
 Result<std::optional<ExecutionRecord>> DynamoDbStore::Get(std::string_view execution_arn) {

@@ -127,6 +127,7 @@ class DynamoDbStore final : public ExecutionStore {
   bool has_full_layout() const { return has_agent_status_index_ && has_all_index_; }
   DynamoDbStoreStats Stats() const;
   aws::JsonClient& client() { return *client_; }
+  const std::string& table_name() const { return options_.table_name; }
 
  private:
   class PartitionReader;  // Reads one index partition in exact order.

@@ -168,6 +168,17 @@ Result<json::object> ParseObject(const std::string& body, std::string_view opera
   return std::move(value.get_object());
 }
 
+Result<std::optional<json::object>> GetItem(aws::JsonClient& client, const std::string& table, std::string_view key) {
+  json::object request{{"TableName", table}, {"Key", json::object{{"executionArn", S(key)}}}, {"ConsistentRead", true}};
+  auto body = client.Call("GetItem", json::serialize(request));
+  if (!body) return std::unexpected(body.error());
+  auto answer = ParseObject(*body, "GetItem");
+  if (!answer) return std::unexpected(answer.error());
+  auto* item = answer->if_contains("Item");
+  if (!item || !item->is_object()) return std::nullopt;
+  return std::optional<json::object>(std::move(item->get_object()));
+}
+
 std::uint64_t CountField(const json::object& object, std::string_view name) {
   const auto* value = object.if_contains(name);
   if (value && value->is_int64()) return static_cast<std::uint64_t>(value->get_int64());

@@ -1,14 +1,16 @@
 // How an ExecutionRecord is one DynamoDB item (the table of dynamodb_store.h):
 // its attributes, the names of the indexes that key on them, and the reading
-// of a JSON 1.0 answer. Internal to src/store/dynamodb.
+// of a JSON 1.0 answer (and of GetItem's). Internal to src/store/dynamodb.
 #pragma once
 
 #include <boost/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "aws/json_client.h"
 #include "core/error.h"
 #include "core/record.h"
 #include "core/time.h"
@@ -42,6 +44,11 @@ Result<ExecutionRecord> DecodeItem(const boost::json::object& item);
 
 // The answer to `operation` as a JSON object; kInternal when it is not one.
 Result<boost::json::object> ParseObject(const std::string& body, std::string_view operation);
+
+// The item of `key` in `table`, read with GetItem (strongly consistent);
+// nullopt when there is none.
+Result<std::optional<boost::json::object>> GetItem(aws::JsonClient& client, const std::string& table,
+                                                   std::string_view key);
 
 // A count of an answer, such as ScannedCount; 0 when absent.
 std::uint64_t CountField(const boost::json::object& object, std::string_view name);
