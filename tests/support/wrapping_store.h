@@ -39,7 +39,8 @@ class WrappingStore final : public ExecutionStore {
     kReadChanges,
     kReadHourlyStats,
     kListAgents,
-    kWriteHealth
+    kWriteHealth,
+    kDeleteExpired
   };
   enum class Capability { kChangeFeed, kHourlyStats, kAgentCounts };
 
@@ -59,6 +60,7 @@ class WrappingStore final : public ExecutionStore {
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
   Result<std::vector<AgentSummary>> ListAgents() override;
   Status WriteHealth() override;
+  Result<std::size_t> DeleteExpired(EpochSeconds now, std::size_t limit) override;
 
   // The next `times` calls of `method` fail with `code` and `message`.
   void FailNext(Method method, int times, ErrorCode code, std::string message);
@@ -80,7 +82,7 @@ class WrappingStore final : public ExecutionStore {
   bool last_apply_deadline_bounded() const { return last_apply_deadline_bounded_; }
 
  private:
-  static constexpr std::size_t kMethods = 8;
+  static constexpr std::size_t kMethods = 9;
   static constexpr int kForever = -1;
   struct Failure {
     Error error;
