@@ -100,7 +100,8 @@ JsonClient::JsonClient(std::shared_ptr<AwsContext> context, AwsService service, 
       options_(options) {}
 
 JsonClientStats JsonClient::Stats() const {
-  return JsonClientStats{.calls = calls_.load(), .requests = requests_.load(), .retries = retries_.load()};
+  return JsonClientStats{
+      .calls = calls_.load(), .requests = requests_.load(), .retries = retries_.load(), .throttled = throttled_.load()};
 }
 
 std::chrono::milliseconds JsonClient::RetryDelay(int retry) {
@@ -133,6 +134,7 @@ Result<std::string> JsonClient::Call(std::string_view operation, std::string_vie
       deadline.clock().SleepFor(delay);
     }
     if (deadline.Expired()) return out_of_time();
+    if (options_.limiter && !options_.limiter->Acquire(operation, deadline)) return out_of_time();
     if (service_error) *service_error = ServiceError{};
     auto credentials = context_->credentials().Get();
     if (!credentials) return std::unexpected(credentials.error());
@@ -164,6 +166,7 @@ Result<std::string> JsonClient::Call(std::string_view operation, std::string_vie
     if (response->status >= 200 && response->status < 300) return std::move(response->body);
 
     ServiceError error = ParseServiceError(*response);
+    if (IsThrottlingError(error.type)) ++throttled_;
     const bool retryable = IsRetryable(error);
     std::string message =
         what + ": " + (error.type.empty() ? "error" : error.type) + " (HTTP " + std::to_string(error.http_status) + ")";

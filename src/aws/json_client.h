@@ -14,6 +14,7 @@
 #include "aws/credentials.h"
 #include "aws/environment.h"
 #include "aws/http_client.h"
+#include "aws/request_limiter.h"
 #include "aws/service_endpoint.h"
 #include "core/clock.h"
 #include "core/deadline.h"
@@ -56,6 +57,11 @@ struct JsonClientOptions {
   // [0, min(retry_cap, retry_base * 2^(n-1))] ("full jitter").
   std::chrono::milliseconds retry_base{40};
   std::chrono::milliseconds retry_cap{std::chrono::milliseconds(1500)};
+  // When set, every attempt (retries too: the service counts them) first
+  // takes a token of its operation from this limiter, which clients of
+  // several regions or tables may share; a wait that would pass the call's
+  // deadline ends the call as the deadline does.
+  std::shared_ptr<RequestLimiter> limiter;
 };
 
 // An error answer of the service, for callers that act on its kind.
@@ -70,6 +76,7 @@ struct JsonClientStats {
   std::uint64_t calls = 0;     // Call() invocations.
   std::uint64_t requests = 0;  // HTTP requests sent (attempts), retries included.
   std::uint64_t retries = 0;
+  std::uint64_t throttled = 0;  // Answers that were throttling errors (each one retried or returned).
 };
 
 // True for the error types that mean "slow down": ThrottlingException,
@@ -127,7 +134,7 @@ class JsonClient {
   const std::string region_;
   const std::string endpoint_;
   const JsonClientOptions options_;
-  std::atomic<std::uint64_t> calls_{0}, requests_{0}, retries_{0};
+  std::atomic<std::uint64_t> calls_{0}, requests_{0}, retries_{0}, throttled_{0};
 };
 
 }  // namespace exidx::aws

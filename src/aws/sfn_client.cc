@@ -149,11 +149,11 @@ Result<ListPage<StateMachineSummary>> StepFunctionsClient::ListStateMachines(
 Result<ListPage<ExecutionSummary>> StepFunctionsClient::ListExecutions(const std::string& state_machine_arn,
                                                                        const std::optional<std::string>& status_filter,
                                                                        const std::optional<std::string>& next_token,
-                                                                       int max_results) {
+                                                                       int max_results, ServiceError* service_error) {
   json::object request{{"stateMachineArn", state_machine_arn}, {"maxResults", max_results}};
   if (status_filter) request["statusFilter"] = *status_filter;
   if (next_token) request["nextToken"] = *next_token;
-  auto body = client_->Call("ListExecutions", json::serialize(request));
+  auto body = client_->Call("ListExecutions", json::serialize(request), service_error);
   if (!body) return std::unexpected(body.error());
   auto object = ParseObject(*body, "ListExecutions");
   if (!object) return std::unexpected(object.error());

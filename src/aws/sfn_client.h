@@ -69,10 +69,11 @@ class StepFunctionsClient {
   Result<ListPage<StateMachineSummary>> ListStateMachines(const std::optional<std::string>& next_token,
                                                           int max_results = 1000);
   // `status_filter`: only executions of this status (e.g. "RUNNING").
+  // A next_token older than 24 hours is refused (ServiceError InvalidToken).
   Result<ListPage<ExecutionSummary>> ListExecutions(const std::string& state_machine_arn,
                                                     const std::optional<std::string>& status_filter,
                                                     const std::optional<std::string>& next_token,
-                                                    int max_results = 1000);
+                                                    int max_results = 1000, ServiceError* service_error = nullptr);
   Result<ExecutionDescription> DescribeExecution(const std::string& execution_arn,
                                                  ServiceError* service_error = nullptr);
 

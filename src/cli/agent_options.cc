@@ -1,7 +1,6 @@
 #include "cli/agent_options.h"
 
 #include "aws/environment.h"
-#include "aws/sfn_client.h"
 #include "indexer/step_functions_tag_source.h"
 
 namespace exidx::cli {
@@ -22,7 +21,8 @@ void AddAgentOptions(CLI::App& command, AgentOptions& options) {
       ->envname("EXIDX_AGENT_TAGS");
 }
 
-Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clock) {
+Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clock,
+                                   std::shared_ptr<aws::StepFunctionsRegions> step_functions) {
   AgentRule rule;
   rule.index_all = options.index_all;
   auto required = ParseAgentTags(options.agent_tags);
@@ -37,15 +37,17 @@ Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clo
   } else if (!options.index_all) {
     // Step Functions' ListTagsForResource, with the region, endpoint and
     // credentials of the environment (CONTRACT.md section 10).
-    auto client = aws::StepFunctionsClient::Create(aws::AwsContext::Default(aws::Environment::Process()));
-    if (!client) {
-      return Fail(ErrorCode::kInvalidParameter,
-                  "no tag source: give --tags-file PATH, --index-all, or an AWS region (AWS_REGION) to read tags "
-                  "from Step Functions (" +
-                      client.error().message + ")");
+    if (!step_functions) {
+      auto regions = aws::StepFunctionsRegions::Create(aws::AwsContext::Default(aws::Environment::Process()));
+      if (!regions) {
+        return Fail(ErrorCode::kInvalidParameter,
+                    "no tag source: give --tags-file PATH, --index-all, or an AWS region (AWS_REGION) to read tags "
+                    "from Step Functions (" +
+                        regions.error().message + ")");
+      }
+      step_functions = std::move(*regions);
     }
-    setup.tags =
-        std::make_unique<StepFunctionsTagSource>(std::shared_ptr<aws::StepFunctionsClient>(std::move(*client)));
+    setup.tags = std::make_unique<StepFunctionsTagSource>(std::move(step_functions));
   }
   setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), std::move(rule), clock);
   return setup;

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "aws/sfn_regions.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "indexer/agent_resolver.h"
@@ -30,6 +31,9 @@ struct AgentSetup {
 
 // kInvalidParameter for a bad --agent-tags or --tags-file; kUnavailable when
 // neither option is given and no Step Functions tag source is available.
-Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clock);
+// Tags from Step Functions are read through `step_functions` when given
+// (sharing its clients and request limits), else through clients of their own.
+Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clock,
+                                   std::shared_ptr<aws::StepFunctionsRegions> step_functions = nullptr);
 
 }  // namespace exidx::cli

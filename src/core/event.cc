@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/record.h"
+#include "core/utf8.h"
 
 namespace exidx {
 namespace json = boost::json;
@@ -110,15 +111,6 @@ class DetailReader {
   const json::object& detail_;
   const EventErrors& fail_;
 };
-
-// Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
-std::string CutUtf8(std::string text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  text.resize(end);
-  return text;
-}
 
 Result<StatusChangeEvent> ReadDetail(const json::object& detail, std::string event_id, const EventErrors& fail) {
   DetailReader in(detail, fail);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace exidx {
@@ -16,5 +17,8 @@ std::size_t Utf8SequenceLength(std::string_view text, std::size_t pos);
 
 // Whether the whole of `text` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view text);
+
+// `text` cut to at most `limit` bytes without splitting a UTF-8 sequence.
+std::string CutUtf8(std::string text, std::size_t limit);
 
 }  // namespace exidx

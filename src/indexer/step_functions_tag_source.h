@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "aws/sfn_client.h"
+#include "aws/sfn_regions.h"
 #include "core/deadline.h"
 #include "core/error.h"
 #include "indexer/tag_source.h"
@@ -16,15 +16,15 @@ namespace exidx {
 // (ResourceNotFound, StateMachineDoesNotExist, InvalidArn) has no tags; any
 // other failure (throttled, network, denied) is kUnavailable, so the event
 // that needed the tags fails and is retried rather than indexed by guess.
-// The lookup, retries included, ends by the deadline it is given. Caching is
-// the AgentResolver's. Thread-safe.
+// The lookup goes to the state machine's region, and, retries included, ends
+// by the deadline it is given. Caching is the AgentResolver's. Thread-safe.
 class StepFunctionsTagSource final : public TagSource {
  public:
-  explicit StepFunctionsTagSource(std::shared_ptr<aws::StepFunctionsClient> client) : client_(std::move(client)) {}
+  explicit StepFunctionsTagSource(std::shared_ptr<aws::StepFunctionsRegions> regions) : regions_(std::move(regions)) {}
   Result<Tags> TagsOf(const std::string& state_machine_arn, const Deadline& deadline) override;
 
  private:
-  const std::shared_ptr<aws::StepFunctionsClient> client_;
+  const std::shared_ptr<aws::StepFunctionsRegions> regions_;
 };
 
 }  // namespace exidx

@@ -75,6 +75,27 @@ struct StatsRequest {
 
 inline constexpr EpochMillis kMillisPerHour = 3'600'000;
 
+// Bounds of checkpoint names and values (ExecutionStore::WriteCheckpoint):
+// a name holds a state machine's ARN (at most 256 characters) and a prefix,
+// and with DynamoDB's reserved-item prefix stays within its 2,048-byte
+// partition keys; a value fits in one DynamoDB item (400 KB) with room to
+// spare.
+inline constexpr std::size_t kMaxCheckpointNameBytes = 1024;
+inline constexpr std::size_t kMaxCheckpointValueBytes = 64 * 1024;
+
+// kInvalidParameter unless `name` and `value` are within those bounds.
+inline Status CheckCheckpoint(std::string_view name, std::string_view value) {
+  if (name.empty() || name.size() > kMaxCheckpointNameBytes) {
+    return Fail(ErrorCode::kInvalidParameter, "checkpoint name of " + std::to_string(name.size()) +
+                                                  " bytes: expected 1.." + std::to_string(kMaxCheckpointNameBytes));
+  }
+  if (value.size() > kMaxCheckpointValueBytes) {
+    return Fail(ErrorCode::kInvalidParameter, "checkpoint value of " + std::to_string(value.size()) +
+                                                  " bytes: at most " + std::to_string(kMaxCheckpointValueBytes));
+  }
+  return {};
+}
+
 // Thread-safe: every method may be called from several threads at once.
 //
 // Retention (core/retention.h): a store opened with a RetentionPolicy sets
@@ -156,6 +177,7 @@ class ExecutionStore {
     return Fail(ErrorCode::kUnavailable, "this store keeps no agent counts");
   }
 
+<<<<<<< HEAD
   // Deletes up to `limit` expired records (ttl <= now), each with its index
   // entries, agent count, hourly cell and change-feed entries, in commits
   // that never race Apply and leave no record half deleted. Reads only the
@@ -168,6 +190,25 @@ class ExecutionStore {
     (void)now;
     (void)limit;
     return std::size_t{0};
+=======
+  // Checkpoints: small named values that long-running commands (backfill,
+  // migrate, reconcile) keep with the index, so that a run stopped midway
+  // (killed, throttled past its retry budget) resumes where it was, against
+  // the same store. `name` is 1..kMaxCheckpointNameBytes bytes; `value` at
+  // most kMaxCheckpointValueBytes (kInvalidParameter otherwise). Read
+  // answers nullopt for a name never written. Write replaces the value, as
+  // durably as Apply writes records when it returns; it never touches a
+  // record. Checkpoints are not records: no query, feed or statistic sees
+  // them. Stores without checkpoints answer kUnavailable.
+  virtual Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) {
+    (void)name;
+    return Fail(ErrorCode::kUnavailable, "this store keeps no checkpoints");
+  }
+  virtual Status WriteCheckpoint(std::string_view name, std::string_view value) {
+    (void)name;
+    (void)value;
+    return Fail(ErrorCode::kUnavailable, "this store keeps no checkpoints");
+>>>>>>> main
   }
 
   // Whether Apply can be expected to succeed now, for readiness probes: ok,

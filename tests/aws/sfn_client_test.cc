@@ -25,6 +25,10 @@ class StepFunctionsTest : public ::testing::Test {
         StepFunctionsClient::Create(server().Context(), JsonClientOptions{.retry_base = std::chrono::milliseconds(1)});
     ASSERT_TRUE(client) << client.error().message;
     client_ = std::shared_ptr<StepFunctionsClient>(std::move(*client));
+    auto regions = StepFunctionsRegions::Create(
+        server().Context(), StepFunctionsRegionsOptions{.client = {.retry_base = std::chrono::milliseconds(1)}});
+    ASSERT_TRUE(regions) << regions.error().message;
+    regions_ = std::move(*regions);
   }
 
   static MotoServer& server() { return MotoServer::Shared(); }
@@ -44,13 +48,14 @@ class StepFunctionsTest : public ::testing::Test {
   }
 
   std::shared_ptr<StepFunctionsClient> client_;
+  std::shared_ptr<StepFunctionsRegions> regions_;
 };
 
 TEST_F(StepFunctionsTest, TagsOfTaggedUntaggedAndMissingStateMachines) {
   const std::string tagged = CreateStateMachine(
       "tagged-agent", {{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}, {"AgentName", "Researcher"}});
   const std::string untagged = CreateStateMachine("untagged", {});
-  StepFunctionsTagSource source(client_);
+  StepFunctionsTagSource source(regions_);
 
   auto tags = source.TagsOf(tagged, Deadline::Never());
   ASSERT_TRUE(tags) << tags.error().message;
@@ -71,10 +76,10 @@ TEST_F(StepFunctionsTest, ResolverNamesAgentsAndCachesLookups) {
   const std::string unnamed =
       CreateStateMachine("unnamed-agent", {{"Type", "Agent"}, {"Application", "StepFunctionsAgent"}});
   const std::string other = CreateStateMachine("not-an-agent", {{"Type", "Batch"}});
-  StepFunctionsTagSource source(client_);
+  StepFunctionsTagSource source(regions_);
   exidx::testing::FakeClock clock;
   AgentResolver resolver(&source, AgentRule{}, clock);
-  const auto requests_before = client_->json_client().Stats().requests;
+  const auto requests_before = regions_->Home().json_client().Stats().requests;
 
   EXPECT_EQ(resolver.AgentNameOf(named).value(), std::optional<std::string>("sql-agent"));
   EXPECT_EQ(resolver.AgentNameOf(unnamed).value(), std::optional<std::string>("unnamed-agent"));
@@ -87,7 +92,8 @@ TEST_F(StepFunctionsTest, ResolverNamesAgentsAndCachesLookups) {
   const auto stats = resolver.Stats();
   EXPECT_EQ(stats.misses, 3u);
   EXPECT_EQ(stats.hits, 3u);
-  EXPECT_EQ(client_->json_client().Stats().requests - requests_before, 3u);
+  EXPECT_EQ(regions_->Home().json_client().Stats().requests - requests_before, 3u);
+  EXPECT_EQ(regions_->Stats().calls.requests - requests_before, 3u);
 }
 
 TEST_F(StepFunctionsTest, ListsStateMachinesAndExecutionsAcrossPages) {
@@ -130,13 +136,47 @@ TEST_F(StepFunctionsTest, ListsStateMachinesAndExecutionsAcrossPages) {
   EXPECT_FALSE(described->summary.status.empty());
 }
 
+TEST(RegionOfArn, TheFourthFieldOfAnArn) {
+  EXPECT_EQ(RegionOfArn("arn:aws:states:eu-west-1:123456789012:stateMachine:a"),
+            std::optional<std::string>("eu-west-1"));
+  EXPECT_EQ(RegionOfArn("arn:aws-cn:states:cn-north-1:1:execution:a:b"), std::optional<std::string>("cn-north-1"));
+  EXPECT_EQ(RegionOfArn("arn:aws:states::123456789012:stateMachine:a"), std::nullopt);
+  EXPECT_EQ(RegionOfArn("not-an-arn"), std::nullopt);
+  EXPECT_EQ(RegionOfArn("urn:aws:states:us-east-1:1:stateMachine:a"), std::nullopt);
+}
+
+TEST_F(StepFunctionsTest, TagsAreReadInTheRegionOfTheStateMachinesArn) {
+  // A state machine made in eu-west-1 (moto keeps each region apart); the
+  // environment's region is us-east-1.
+  auto west = regions_->ForArn("arn:aws:states:eu-west-1:123456789012:stateMachine:x");
+  ASSERT_TRUE(west) << west.error().message;
+  boost::json::object request{
+      {"name", "western-agent"},
+      {"definition", kDefinition},
+      {"roleArn", "arn:aws:iam::123456789012:role/exidx-test"},
+      {"tags", boost::json::array{boost::json::object{{"key", "AgentName"}, {"value", "west"}}}}};
+  auto body = (*west)->json_client().Call("CreateStateMachine", boost::json::serialize(request));
+  ASSERT_TRUE(body) << body.error().message;
+  const std::string arn(boost::json::parse(*body).at("stateMachineArn").as_string());
+  ASSERT_EQ(RegionOfArn(arn), std::optional<std::string>("eu-west-1"));
+
+  StepFunctionsTagSource source(regions_);
+  auto tags = source.TagsOf(arn, Deadline::Never());
+  ASSERT_TRUE(tags) << tags.error().message;
+  EXPECT_EQ(*tags, (Tags{{"AgentName", "west"}}));
+  // The home region's client does not know it.
+  auto home = client_->ListTagsForResource(arn);
+  EXPECT_TRUE(!home || home->empty());
+}
+
 TEST(StepFunctionsFailureTest, LookupFailureFailsTheEventInsteadOfGuessing) {
   MotoServer server;
   if (!server.ok()) GTEST_SKIP() << "moto_server unavailable: " << server.error();
   auto context = server.Context();
-  auto client = StepFunctionsClient::Create(context, JsonClientOptions{.retry_base = std::chrono::milliseconds(1)});
-  ASSERT_TRUE(client);
-  StepFunctionsTagSource source(std::shared_ptr<StepFunctionsClient>(std::move(*client)));
+  auto regions = StepFunctionsRegions::Create(
+      context, StepFunctionsRegionsOptions{.client = {.retry_base = std::chrono::milliseconds(1)}});
+  ASSERT_TRUE(regions);
+  StepFunctionsTagSource source(std::move(*regions));
   const std::string arn = "arn:aws:states:us-east-1:123456789012:stateMachine:whatever";
   ASSERT_TRUE(source.TagsOf(arn, Deadline::Never()));
   server.Stop();

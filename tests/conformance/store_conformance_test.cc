@@ -338,6 +338,39 @@ TEST_P(StoreConformanceTest, ARedriveMovesTheExpiry) {
   EXPECT_TRUE(page->empty());
 }
 
+TEST_P(StoreConformanceTest, CheckpointsAreKeptApartFromRecords) {
+  auto store = GetParam().open();
+  ASSERT_TRUE(store);
+  const std::string name = "backfill/arn:aws:states:us-east-1:123456789012:stateMachine:agent";
+  auto absent = store->ReadCheckpoint(name);
+  ASSERT_TRUE(absent) << absent.error().message;
+  EXPECT_EQ(*absent, std::nullopt);
+
+  ASSERT_TRUE(store->WriteCheckpoint(name, R"({"token":"a"})"));
+  ASSERT_TRUE(store->WriteCheckpoint(name, R"({"token":"b"})"));
+  ASSERT_TRUE(store->WriteCheckpoint("other", ""));
+  EXPECT_EQ(store->ReadCheckpoint(name).value(), std::optional<std::string>(R"({"token":"b"})"));
+  EXPECT_EQ(store->ReadCheckpoint("other").value(), std::optional<std::string>(""));
+
+  const std::string longest(kMaxCheckpointValueBytes, 'v');
+  ASSERT_TRUE(store->WriteCheckpoint(std::string(kMaxCheckpointNameBytes, 'n'), longest));
+  EXPECT_EQ(store->ReadCheckpoint(std::string(kMaxCheckpointNameBytes, 'n')).value(), std::optional(longest));
+  EXPECT_EQ(store->WriteCheckpoint("", "x").error().code, ErrorCode::kInvalidParameter);
+  EXPECT_EQ(store->WriteCheckpoint(std::string(kMaxCheckpointNameBytes + 1, 'n'), "x").error().code,
+            ErrorCode::kInvalidParameter);
+  EXPECT_EQ(store->WriteCheckpoint(name, longest + "v").error().code, ErrorCode::kInvalidParameter);
+
+  // No query, lookup or statistic sees a checkpoint.
+  auto all = store->Scan(ScanRequest{.order = SortOrder::kAsc, .limit = 1000});
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_TRUE(all->empty());
+  EXPECT_EQ(store->Get(name).value(), std::nullopt);
+  auto agents = store->ListAgents();
+  if (agents) {
+    EXPECT_TRUE(agents->empty());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformanceTest, ::testing::ValuesIn(AllStoreFactories()),
                          [](const auto& info) { return info.param.name; });
 

@@ -102,4 +102,19 @@ Result<std::vector<HourlyStat>> ReferenceStore::ReadHourlyStats(const StatsReque
   return out;
 }
 
+Result<std::optional<std::string>> ReferenceStore::ReadCheckpoint(std::string_view name) {
+  if (auto valid = CheckCheckpoint(name, {}); !valid) return std::unexpected(valid.error());
+  std::lock_guard lock(mu_);
+  const auto it = checkpoints_.find(name);
+  if (it == checkpoints_.end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
+}
+
+Status ReferenceStore::WriteCheckpoint(std::string_view name, std::string_view value) {
+  if (auto valid = CheckCheckpoint(name, value); !valid) return valid;
+  std::lock_guard lock(mu_);
+  checkpoints_.insert_or_assign(std::string(name), std::string(value));
+  return {};
+}
+
 }  // namespace exidx::testing

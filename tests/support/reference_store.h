@@ -23,6 +23,8 @@ class ReferenceStore final : public ExecutionStore {
   Result<std::vector<AgentSummary>> ListAgents() override;
   // Brute force: groups every stored record.
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
+  Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
+  Status WriteCheckpoint(std::string_view name, std::string_view value) override;
 
   // Every record matching `filter`, in `order`: the whole answer of a query.
   std::vector<ExecutionRecord> All(const ExecutionFilter& filter, SortOrder order);
@@ -31,6 +33,7 @@ class ReferenceStore final : public ExecutionStore {
   std::mutex mu_;
   std::map<std::string, ExecutionRecord, std::less<>> records_;
   std::vector<RecordChange> changes_;  // Every change, never trimmed.
+  std::map<std::string, std::string, std::less<>> checkpoints_;
 };
 
 }  // namespace exidx::testing

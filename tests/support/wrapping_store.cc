@@ -130,4 +130,14 @@ Status WrappingStore::WriteHealth() {
   return inner_.WriteHealth();
 }
 
+Result<std::optional<std::string>> WrappingStore::ReadCheckpoint(std::string_view name) {
+  if (auto error = Injected(Method::kReadCheckpoint)) return std::unexpected(std::move(*error));
+  return inner_.ReadCheckpoint(name);
+}
+
+Status WrappingStore::WriteCheckpoint(std::string_view name, std::string_view value) {
+  if (auto error = Injected(Method::kWriteCheckpoint)) return std::unexpected(std::move(*error));
+  return inner_.WriteCheckpoint(name, value);
+}
+
 }  // namespace exidx::testing

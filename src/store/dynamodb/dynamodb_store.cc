@@ -30,6 +30,22 @@ using dynamodb::S;
 using dynamodb::StartKey;
 using dynamodb::StringAttribute;
 
+// The item of `key`, read consistently; nullopt when there is none.
+Result<std::optional<json::object>> GetItem(aws::JsonClient& client, const std::string& table, std::string_view key) {
+  json::object request{{"TableName", table}, {"Key", json::object{{"executionArn", S(key)}}}, {"ConsistentRead", true}};
+  auto body = client.Call("GetItem", json::serialize(request));
+  if (!body) return std::unexpected(body.error());
+  auto answer = ParseObject(*body, "GetItem");
+  if (!answer) return std::unexpected(answer.error());
+  auto* item = answer->if_contains("Item");
+  if (!item || !item->is_object()) return std::nullopt;
+  return std::optional<json::object>(std::move(item->get_object()));
+}
+
+std::string CheckpointItemKey(std::string_view name) {
+  return std::string(kReservedKeyPrefix) + "checkpoint#" + std::string(name);
+}
+
 }  // namespace
 
 // One partition of an index, read in exactly (startDate, executionArn) order
@@ -339,21 +355,36 @@ Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const Execution
 }
 
 Result<std::optional<ExecutionRecord>> DynamoDbStore::Get(std::string_view execution_arn) {
-  if (execution_arn == kTokenSecretKey) return std::nullopt;
-  json::object request{{"TableName", options_.table_name},
-                       {"Key", json::object{{"executionArn", S(execution_arn)}}},
-                       {"ConsistentRead", true}};
-  auto body = client_->Call("GetItem", json::serialize(request));
-  if (!body) return std::unexpected(body.error());
-  auto answer = ParseObject(*body, "GetItem");
-  if (!answer) return std::unexpected(answer.error());
-  const auto* item = answer->if_contains("Item");
-  if (!item || !item->is_object()) return std::nullopt;
+  if (execution_arn.starts_with(kReservedKeyPrefix)) return std::nullopt;
+  auto item = GetItem(*client_, options_.table_name, execution_arn);
+  if (!item) return std::unexpected(item.error());
+  if (!*item) return std::nullopt;
   ++items_read_;
-  auto record = DecodeItem(item->get_object());
+  auto record = DecodeItem(**item);
   if (!record) return std::unexpected(record.error());
   if (IsExpired(*record, NowSeconds())) return std::nullopt;
   return std::optional<ExecutionRecord>(std::move(*record));
+}
+
+Result<std::optional<std::string>> DynamoDbStore::ReadCheckpoint(std::string_view name) {
+  if (auto valid = CheckCheckpoint(name, {}); !valid) return std::unexpected(valid.error());
+  auto item = GetItem(*client_, options_.table_name, CheckpointItemKey(name));
+  if (!item) return std::unexpected(item.error());
+  if (!*item) return std::optional<std::string>();
+  const auto* value = StringAttribute(**item, "checkpoint");
+  if (!value) return Fail(ErrorCode::kInternal, "dynamodb: the checkpoint item " + Quoted(name) + " is malformed");
+  return std::optional<std::string>(std::string(*value));
+}
+
+Status DynamoDbStore::WriteCheckpoint(std::string_view name, std::string_view value) {
+  if (auto valid = CheckCheckpoint(name, value); !valid) return valid;
+  json::object request{
+      {"TableName", options_.table_name},
+      {"Item", json::object{{"executionArn", S(CheckpointItemKey(name))}, {"checkpoint", S(value)}}},
+  };
+  auto body = client_->Call("PutItem", json::serialize(request));
+  if (!body) return std::unexpected(body.error());
+  return {};
 }
 
 Result<std::vector<ExecutionRecord>> DynamoDbStore::Scan(const ScanRequest& request) {
@@ -420,16 +451,10 @@ Result<std::string> DynamoDbStore::PageTokenSecret() {
   if (options_.token_secret) return *options_.token_secret;
   if (secret_) return *secret_;
   auto read = [this]() -> Result<std::optional<std::string>> {
-    json::object request{{"TableName", options_.table_name},
-                         {"Key", json::object{{"executionArn", S(kTokenSecretKey)}}},
-                         {"ConsistentRead", true}};
-    auto body = client_->Call("GetItem", json::serialize(request));
-    if (!body) return std::unexpected(body.error());
-    auto answer = ParseObject(*body, "GetItem");
-    if (!answer) return std::unexpected(answer.error());
-    const auto* item = answer->if_contains("Item");
-    if (!item || !item->is_object()) return std::nullopt;
-    const auto* text = StringAttribute(item->get_object(), "secret");
+    auto item = GetItem(*client_, options_.table_name, kTokenSecretKey);
+    if (!item) return std::unexpected(item.error());
+    if (!*item) return std::nullopt;
+    const auto* text = StringAttribute(**item, "secret");
     auto secret = text ? Base64UrlDecode(*text) : std::nullopt;
     if (!secret || secret->size() < 16) {
       return Fail(ErrorCode::kInternal, "dynamodb: the page token secret item is malformed");

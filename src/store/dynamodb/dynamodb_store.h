@@ -23,9 +23,11 @@
 // other statuses too), no filter by merging the six status partitions of
 // StatusDateIndex.
 //
-// A reserved item (executionArn "#exidx#page-token-secret") holds the page
-// token secret unless the options give one; it has no index attributes, so no
-// query returns it.
+// Reserved items, whose executionArn begins with "#exidx#" (an execution ARN
+// begins with "arn:"), hold what is not a record: the page token secret
+// ("#exidx#page-token-secret") unless the options give one, and the
+// checkpoints ("#exidx#checkpoint#<name>", attribute `checkpoint`). They have
+// no index attributes, so no query returns them, and Get never does.
 //
 // Retention: every PutItem carries the record's `ttl` (DynamoDB's TTL is on
 // that attribute, exidx init enables it); Get and Scan skip items whose ttl
@@ -57,6 +59,7 @@
 namespace exidx {
 
 inline constexpr int kAllShards = 8;
+inline constexpr std::string_view kReservedKeyPrefix = "#exidx#";
 inline constexpr std::string_view kTokenSecretKey = "#exidx#page-token-secret";
 
 struct DynamoDbStoreOptions {
@@ -128,6 +131,9 @@ class DynamoDbStore final : public ExecutionStore {
   Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) override;
   Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
   Result<std::string> PageTokenSecret() override;
+  // A reserved item per checkpoint, written by an unconditional PutItem.
+  Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
+  Status WriteCheckpoint(std::string_view name, std::string_view value) override;
 
   // True when the table has AgentStatusDateIndex and AllDateIndex.
   bool has_full_layout() const { return has_agent_status_index_ && has_all_index_; }

@@ -159,12 +159,21 @@ struct RocksDbStore::Rep {
     }
     const rocksdb::Status status = db->Write(write_options, &batch);
     settlement.Set(status.ok() ? BatchFate::kWritten : BatchFate::kWriteFailed);
-    if (!status.ok()) {
-      write_failed_for_space = status.IsNoSpace();
-      resume_before_write = true;
-      return StoreFailure(path, status, "writing records");
-    }
-    return {};
+    return Written(status, "writing records");
+  }
+
+  // Writes `batch` after resuming writes stopped by an earlier failure.
+  Status WriteAlone(rocksdb::WriteBatch& batch, std::string_view what) {
+    if (auto resumed = ResumeWrites(); !resumed) return resumed;
+    return Written(db->Write(write_options, &batch), what);
+  }
+
+  // The result of a write; a failed one stops writes until ResumeWrites.
+  Status Written(const rocksdb::Status& status, std::string_view what) {
+    if (status.ok()) return {};
+    write_failed_for_space = status.IsNoSpace();
+    resume_before_write = true;
+    return StoreFailure(path, status, what);
   }
 
   // After a failed write RocksDB stops writes. From a full disk it recovers
@@ -381,6 +390,25 @@ Result<std::optional<ExecutionRecord>> RocksDbStore::Get(std::string_view execut
 
 Result<std::string> RocksDbStore::PageTokenSecret() {
   return rep_->secret;
+}
+
+Result<std::optional<std::string>> RocksDbStore::ReadCheckpoint(std::string_view name) {
+  if (auto valid = CheckCheckpoint(name, {}); !valid) return std::unexpected(valid.error());
+  std::string value;
+  const rocksdb::Status status =
+      rep_->db->Get(rocksdb::ReadOptions(), rep_->handles[kMetaHandle], ToSlice(CheckpointKey(name)), &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  if (!status.ok()) return StoreFailure(rep_->path, status, "reading a checkpoint");
+  return std::optional<std::string>(std::move(value));
+}
+
+Status RocksDbStore::WriteCheckpoint(std::string_view name, std::string_view value) {
+  if (auto valid = CheckCheckpoint(name, value); !valid) return valid;
+  if (rep_->read_only) return Fail(ErrorCode::kUnavailable, ReadOnlyMessage());
+  rocksdb::WriteBatch batch;
+  const rocksdb::Status staged = batch.Put(rep_->handles[kMetaHandle], ToSlice(CheckpointKey(name)), ToSlice(value));
+  if (!staged.ok()) return StoreFailure(rep_->path, staged, "building a write batch");
+  return rep_->WriteAlone(batch, "writing a checkpoint");
 }
 
 Result<ChangeRange> RocksDbStore::ReadChanges(std::uint64_t after, std::size_t limit) {

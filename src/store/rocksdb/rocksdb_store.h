@@ -2,9 +2,9 @@
 // directory. RocksDB's headers stay out of this header.
 //
 // Column families (each derived family's header states its format):
-//   default  the meta data (store_meta.h): the page-token secret and the
+//   default  the meta data (store_meta.h): the page-token secret, the
 //            layout version of each derived family, the store's format
-//            version among them
+//            version among them, and the checkpoints
 //   records  executionArn -> record (record_codec.h)
 //   index    every filter shape of a query as one range (index_family.h)
 //   changes  the change feed (change_feed_family.h)
@@ -117,6 +117,7 @@ class RocksDbStore final : public ExecutionStore {
   // From the hourly cells kept with the records: one range read per agent
   // (one in all when the request names the agent), in one snapshot.
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
+<<<<<<< HEAD
   // One commit of at most `limit` records, through the group commit (so
   // never racing Apply): one range read of the expiry family, one MultiGet
   // of the records it names, one WriteBatch deleting them with their index
@@ -125,6 +126,12 @@ class RocksDbStore final : public ExecutionStore {
   // crash between commits loses nothing: the next call goes on where the
   // expiry family says. Errors as Apply's.
   Result<std::size_t> DeleteExpired(EpochSeconds now, std::size_t limit) override;
+=======
+  // In the meta family under "checkpoint/<name>"; a write is one WriteBatch
+  // of its own, fsync'd as Apply's are.
+  Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
+  Status WriteCheckpoint(std::string_view name, std::string_view value) override;
+>>>>>>> main
   // kUnavailable while the store is read-only, or while writes stay stopped
   // after a failed one (it asks RocksDB to resume first, so a disk that has
   // space again answers ok at once). Writes nothing.

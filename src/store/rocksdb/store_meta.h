@@ -1,6 +1,7 @@
 // The meta column family ("default") and what the store does with it at
-// open: "page_token_secret" (32 bytes), and the layout version of every
-// derived family (FamilyLayout), among them "format_version", the store's.
+// open: "page_token_secret" (32 bytes), the layout version of every derived
+// family (FamilyLayout), among them "format_version", the store's; and the
+// checkpoints of long-running commands, "checkpoint/<name>".
 #pragma once
 
 #include <span>
@@ -16,6 +17,12 @@ namespace exidx {
 // carry their own). It is the index family's layout version (index_family.h),
 // and its absence marks a new store.
 inline constexpr std::string_view kFormatVersionKey = "format_version";
+
+// The meta key of the checkpoint `name` (ExecutionStore::WriteCheckpoint):
+// "checkpoint/<name>", apart from every other meta key.
+inline std::string CheckpointKey(std::string_view name) {
+  return "checkpoint/" + std::string(name);
+}
 
 // Where the meta data and the records live. Not owned.
 struct MetaHandles {
