@@ -2,15 +2,17 @@
 // record, beside the cost of applying the same records (the peer, in the
 // same process and store, chunk for chunk). Prints one Markdown row.
 //
-//   exidx_retention_bench [--executions N] [--chunk C] [--relaxed] [--store DIR]
+//   exidx_retention_bench [--executions=N] [--chunk=C] [--relaxed] [--store=DIR]
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/rocksdb/rocksdb_store.h"
@@ -35,27 +37,24 @@ struct Args {
   std::string store = "/tmp/exidx-retention-bench";
 };
 
+// Options as --name=value (--relaxed alone).
 Args ParseArgs(int argc, char** argv) {
   Args args;
   for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << a << " needs a value\n";
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--executions") {
-      args.executions = std::stoul(next());
-    } else if (a == "--chunk") {
-      args.chunk = std::stoul(next());
-    } else if (a == "--relaxed") {
+    const std::string_view option = argv[i];
+    const std::size_t equals = option.find('=');
+    const std::string_view name = option.substr(0, equals);
+    const std::string value(equals == std::string_view::npos ? "" : option.substr(equals + 1));
+    if (name == "--relaxed" && value.empty()) {
       args.relaxed = true;
-    } else if (a == "--store") {
-      args.store = next();
+    } else if (name == "--executions" && !value.empty()) {
+      args.executions = std::stoul(value);
+    } else if (name == "--chunk" && !value.empty()) {
+      args.chunk = std::max<std::size_t>(1, std::stoul(value));
+    } else if (name == "--store" && !value.empty()) {
+      args.store = value;
     } else {
-      std::cerr << "unknown argument " << a << "\n";
+      std::cerr << "usage: exidx_retention_bench [--executions=N] [--chunk=C] [--relaxed] [--store=DIR]\n";
       std::exit(2);
     }
   }

@@ -177,7 +177,6 @@ class ExecutionStore {
     return Fail(ErrorCode::kUnavailable, "this store keeps no agent counts");
   }
 
-<<<<<<< HEAD
   // Deletes up to `limit` expired records (ttl <= now), each with its index
   // entries, agent count, hourly cell and change-feed entries, in commits
   // that never race Apply and leave no record half deleted. Reads only the
@@ -190,7 +189,8 @@ class ExecutionStore {
     (void)now;
     (void)limit;
     return std::size_t{0};
-=======
+  }
+
   // Checkpoints: small named values that long-running commands (backfill,
   // migrate, reconcile) keep with the index, so that a run stopped midway
   // (killed, throttled past its retry budget) resumes where it was, against
@@ -208,7 +208,6 @@ class ExecutionStore {
     (void)name;
     (void)value;
     return Fail(ErrorCode::kUnavailable, "this store keeps no checkpoints");
->>>>>>> main
   }
 
   // Whether Apply can be expected to succeed now, for readiness probes: ok,

@@ -117,7 +117,6 @@ class RocksDbStore final : public ExecutionStore {
   // From the hourly cells kept with the records: one range read per agent
   // (one in all when the request names the agent), in one snapshot.
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
-<<<<<<< HEAD
   // One commit of at most `limit` records, through the group commit (so
   // never racing Apply): one range read of the expiry family, one MultiGet
   // of the records it names, one WriteBatch deleting them with their index
@@ -126,12 +125,10 @@ class RocksDbStore final : public ExecutionStore {
   // crash between commits loses nothing: the next call goes on where the
   // expiry family says. Errors as Apply's.
   Result<std::size_t> DeleteExpired(EpochSeconds now, std::size_t limit) override;
-=======
   // In the meta family under "checkpoint/<name>"; a write is one WriteBatch
   // of its own, fsync'd as Apply's are.
   Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
   Status WriteCheckpoint(std::string_view name, std::string_view value) override;
->>>>>>> main
   // kUnavailable while the store is read-only, or while writes stay stopped
   // after a failed one (it asks RocksDB to resume first, so a disk that has
   // space again answers ok at once). Writes nothing.
