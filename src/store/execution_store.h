@@ -178,8 +178,9 @@ class ExecutionStore {
   }
 
   // Deletes up to `limit` expired records (ttl <= now), each with its index
-  // entries, agent count, hourly cell and change-feed entries, in commits
-  // that never race Apply and leave no record half deleted. Reads only the
+  // entries, agent count and hourly cell (its changes were already out of
+  // the feed: see above), in commits that never race Apply and leave no
+  // record half deleted. Reads only the
   // records it deletes. Returns how many it deleted: fewer than `limit` means
   // none expired by `now` is left, so a sweep calls it until then; an
   // interrupted sweep simply goes on at its next call (after a restart too).
