@@ -9,6 +9,7 @@
 
 namespace exidx::cli {
 
+void AddBackfillCommand(CLI::App& app, int& exit_status);
 void AddIngestCommand(CLI::App& app, int& exit_status);
 void AddInitCommand(CLI::App& app, int& exit_status);
 void AddLambdaCommand(CLI::App& app, int& exit_status);

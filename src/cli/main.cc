@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "exidx 0.1.0");
   int exit_status = 0;
+  exidx::cli::AddBackfillCommand(app, exit_status);
   exidx::cli::AddIngestCommand(app, exit_status);
   exidx::cli::AddInitCommand(app, exit_status);
   exidx::cli::AddLambdaCommand(app, exit_status);

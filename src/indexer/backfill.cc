@@ -15,12 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kRunCheckpoint = "backfill";
-
-std::string StateMachineCheckpoint(std::string_view arn) {
-  return std::string(kRunCheckpoint) + "/" + std::string(arn);
-}
-
 json::value OptionalMillis(const std::optional<EpochMillis>& millis) {
   return millis ? json::value(*millis) : json::value(nullptr);
 }
@@ -71,15 +65,30 @@ std::string Mismatch(const json::object& stored, const json::object& given) {
 struct Backfill::Counters {
   std::atomic<std::uint64_t> state_machines{0}, state_machines_done{0}, state_machines_resumed{0}, not_agents{0},
       listed{0}, after_until{0}, described{0}, indexed{0}, unchanged{0}, restarted_listings{0};
-  std::atomic<bool> finished_before{false};
+  std::atomic<bool> finished_before{false}, stopped{false};
 };
+
+std::string Backfill::StateMachineCheckpoint(std::string_view arn) const {
+  return options_.checkpoint + "/" + std::string(arn);
+}
+
+bool Backfill::MayCall() {
+  if (counters_->stopped) return false;
+  // A call and its retries need time (BackfillOptions::deadline).
+  const bool out_of_time = options_.deadline.bounded() && options_.deadline.Remaining() < kCallMargin;
+  const bool out_of_calls =
+      options_.max_calls && step_functions_.Stats().calls.calls - calls_before_ >= *options_.max_calls;
+  if (out_of_time || out_of_calls) counters_->stopped = true;
+  return !counters_->stopped;
+}
 
 std::string RenderBackfillCounts(const BackfillCounts& c) {
   return fmt::format(
       R"({{"stateMachines":{},"stateMachinesDone":{},"stateMachinesResumed":{},"notAgents":{},"listed":{},)"
-      R"("afterUntil":{},"described":{},"indexed":{},"unchanged":{},"restartedListings":{},"finishedBefore":{}}})",
+      R"("afterUntil":{},"described":{},"indexed":{},"unchanged":{},"restartedListings":{},"finishedBefore":{},)"
+      R"("stopped":{}}})",
       c.state_machines, c.state_machines_done, c.state_machines_resumed, c.not_agents, c.listed, c.after_until,
-      c.described, c.indexed, c.unchanged, c.restarted_listings, c.finished_before);
+      c.described, c.indexed, c.unchanged, c.restarted_listings, c.finished_before, c.stopped);
 }
 
 Backfill::Backfill(ExecutionStore& store, AgentResolver& agents, aws::StepFunctionsRegions& step_functions,
@@ -90,6 +99,8 @@ Backfill::Backfill(ExecutionStore& store, AgentResolver& agents, aws::StepFuncti
       clock_(clock),
       options_(std::move(options)),
       counters_(std::make_unique<Counters>()) {}
+
+Backfill::~Backfill() = default;
 
 BackfillCounts Backfill::Progress() const {
   const Counters& c = *counters_;
@@ -103,19 +114,21 @@ BackfillCounts Backfill::Progress() const {
                         .indexed = c.indexed,
                         .unchanged = c.unchanged,
                         .restarted_listings = c.restarted_listings,
-                        .finished_before = c.finished_before};
+                        .finished_before = c.finished_before,
+                        .stopped = c.stopped};
 }
 
 Status Backfill::StartRun() {
   const json::object given = RunOptions(options_);
   if (options_.resume) {
-    auto stored = store_.ReadCheckpoint(kRunCheckpoint);
+    auto stored = store_.ReadCheckpoint(options_.checkpoint);
     if (!stored) return std::unexpected(stored.error());
     if (*stored) {
-      auto run = ParseCheckpoint(**stored, kRunCheckpoint);
+      auto run = ParseCheckpoint(**stored, options_.checkpoint);
       if (!run) return std::unexpected(run.error());
       const auto* kept = run->if_contains("options");
       const std::string mismatch = kept && kept->is_object() ? Mismatch(kept->get_object(), given) : "no options";
+      if (!mismatch.empty() && options_.restart_other_runs) return StartFreshRun(given);
       if (!mismatch.empty()) {
         return Fail(ErrorCode::kInvalidParameter,
                     "--resume continues the backfill this store recorded, with the same options: " + mismatch);
@@ -128,9 +141,13 @@ Status Backfill::StartRun() {
     }
     // Nothing to resume: a fresh run, which --resume can continue in turn.
   }
+  return StartFreshRun(given);
+}
+
+Status Backfill::StartFreshRun(const boost::json::object& options) {
   run_id_ = NewRunId(clock_);
   return store_.WriteCheckpoint(
-      kRunCheckpoint, json::serialize(json::object{{"run", run_id_}, {"options", given}, {"finished", false}}));
+      options_.checkpoint, json::serialize(json::object{{"run", run_id_}, {"options", options}, {"finished", false}}));
 }
 
 Result<std::vector<Backfill::StateMachine>> Backfill::StateMachinesToBackfill() {
@@ -152,6 +169,7 @@ Result<std::vector<Backfill::StateMachine>> Backfill::StateMachinesToBackfill() 
 }
 
 Result<BackfillCounts> Backfill::Run() {
+  calls_before_ = step_functions_.Stats().calls.calls;
   if (auto started = StartRun(); !started) return std::unexpected(started.error());
   if (counters_->finished_before) return Progress();
   auto machines = StateMachinesToBackfill();
@@ -183,9 +201,10 @@ Result<BackfillCounts> Backfill::Run() {
   work();
   for (auto& thread : threads) thread.join();
   if (failure) return std::unexpected(*failure);
+  if (counters_->stopped) return Progress();  // Not finished: the checkpoints continue it.
 
   auto finished = store_.WriteCheckpoint(
-      kRunCheckpoint,
+      options_.checkpoint,
       json::serialize(json::object{{"run", run_id_}, {"options", RunOptions(options_)}, {"finished", true}}));
   if (!finished) return std::unexpected(finished.error());
   return Progress();
@@ -235,6 +254,7 @@ Status Backfill::BackfillStateMachine(const StateMachine& machine) {
   if (!client) return std::unexpected(client.error());
   bool resumed_token = token.has_value();
   for (;;) {
+    if (!MayCall()) return {};
     aws::ServiceError service_error;
     auto page = (*client)->ListExecutions(machine.arn, std::nullopt, token, options_.page_size, &service_error);
     if (!page) {
@@ -252,6 +272,7 @@ Status Backfill::BackfillStateMachine(const StateMachine& machine) {
     resumed_token = false;
     auto reached_since = ApplyPage(page->items, **client);
     if (!reached_since) return std::unexpected(reached_since.error());
+    if (counters_->stopped) return {};  // The page may not be applied whole: its checkpoint stays.
     if (*reached_since || !page->next_token) return finish(true);
     token = page->next_token;
     if (auto written = WriteProgress(machine.arn, false, token); !written) return written;
@@ -284,6 +305,7 @@ Result<bool> Backfill::ApplyPage(const std::vector<aws::ExecutionSummary>& page,
       const ExecutionRecord candidate{
           .status = change->status, .stop_date = change->stop_date, .redrive_count = change->redrive_count};
       if (!*stored || Supersedes(candidate, &**stored)) {
+        if (!MayCall()) return false;  // The page is not applied: its checkpoint is left as it was.
         aws::ServiceError service_error;
         auto described = client.DescribeExecution(listed.execution_arn, &service_error);
         ++counters_->described;
