@@ -141,5 +141,6 @@ int Run(const Args& args) {
 }  // namespace exidx
 
 int main(int argc, char** argv) {
-  return exidx::Run(exidx::ParseArgs(argc, argv));
+  const exidx::Args args = exidx::ParseArgs(argc, argv);
+  return exidx::Run(args);
 }
