@@ -10,6 +10,7 @@
 #include "cli/store_options.h"
 #include "core/event.h"
 #include "indexer/indexer.h"
+#include "server/expiry_sweeper.h"
 
 namespace exidx::cli {
 namespace {
@@ -161,6 +162,12 @@ int RunIngest(const IngestOptions& options) {
   if (options.skip > seen) {
     return ReportError(
         {ErrorCode::kInvalidParameter, fmt::format("--skip {}: the input has only {} events", options.skip, seen)});
+  }
+  // With retention, the embedded store also drops what has expired by now
+  // (serve sweeps in the background; an ingest-only setup sweeps here).
+  if (auto retention = RetentionOf(options.store); retention && !retention->Empty()) {
+    server::ExpirySweeper sweeper(**store, clock, server::ExpirySweeperOptions{});
+    if (auto swept = sweeper.SweepNow(); !swept) return ReportError(swept.error());
   }
   std::cout << RenderIngestCounts(total) << '\n';
   return 0;

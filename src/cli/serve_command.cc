@@ -16,6 +16,7 @@
 #include "server/change_hub.h"
 #include "server/demo_feed.h"
 #include "server/execution_service.h"
+#include "server/expiry_sweeper.h"
 #include "server/http_server.h"
 #include "server/json_log.h"
 
@@ -43,6 +44,7 @@ struct ServeOptions {
   int heartbeat_ms = 15'000;
   int io_threads = 2;
   int worker_threads = 8;
+  int retention_sweep_seconds = 60;
   std::size_t sse_queue_bytes = std::size_t{1} << 20;
 };
 
@@ -180,6 +182,19 @@ int RunServe(const ServeOptions& options) {
       .Int("ingest_keys", static_cast<std::int64_t>(ingest_keys.size()))
       .Str("store", store_path);
 
+  // Retention: reads skip expired records at once; the sweep deletes them
+  // (DynamoDB's TTL does that itself: its DeleteExpired does nothing).
+  std::unique_ptr<server::ExpirySweeper> sweeper;
+  if (auto retention = RetentionOf(options.store); retention && !retention->Empty()) {
+    LogLine(LogLevel::kInfo, "retention")
+        .Str("policy", DescribeRetention(*retention))
+        .Int("sweep_seconds", options.retention_sweep_seconds);
+    sweeper = std::make_unique<server::ExpirySweeper>(
+        **store, clock,
+        server::ExpirySweeperOptions{.interval = std::chrono::seconds(options.retention_sweep_seconds)});
+    sweeper->Start();
+  }
+
   std::unique_ptr<server::DemoFeed> demo;
   if (options.demo) {
     demo = std::make_unique<server::DemoFeed>(**service, **store, clock,
@@ -193,6 +208,7 @@ int RunServe(const ServeOptions& options) {
   sigwait(&signals, &signal_number);
   LogLine(LogLevel::kInfo, "shutting down").Str("signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   if (demo) demo->Stop();
+  if (sweeper) sweeper->Stop();
   http.Stop();  // In-flight requests finish; their events are durable before their 200.
   service->reset();
   store->reset();  // Flushes and closes the store.
@@ -289,6 +305,13 @@ void AddServeCommand(CLI::App& app, int& exit_status) {
                    "Threads running handlers (store reads and writes; concurrent ingests share fsyncs)")
       ->capture_default_str()
       ->envname("EXIDX_WORKER_THREADS");
+  command
+      ->add_option("--retention-sweep-seconds", options->retention_sweep_seconds,
+                   "With --retention-days or --retain: seconds between two sweeps that delete expired records "
+                   "from the embedded store (queries skip them from the moment they expire)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86'400))
+      ->envname("EXIDX_RETENTION_SWEEP_SECONDS");
   command->callback([options, &exit_status] { exit_status = RunServe(*options); });
 }
 

@@ -28,7 +28,22 @@ void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durabil
         ->capture_default_str()
         ->check(CLI::Range(1, 256))
         ->envname("EXIDX_WRITES_IN_FLIGHT");
+    command
+        .add_option("--retention-days", options.retention_days,
+                    "Keep each execution this many days (1-36500) after its stopDate (a running one: after "
+                    "its startDate or last redrive), then drop it from every query, the feed and the statistics "
+                    "(stored as the record's ttl; DynamoDB's TTL deletes the item). Default: for ever")
+        ->envname("EXIDX_RETENTION_DAYS");
+    command
+        .add_option("--retain", options.retain,
+                    "Per status, overriding --retention-days: STATUS=<days>d or STATUS=<hours>h, comma-separated, "
+                    "e.g. SUCCEEDED=30d,FAILED=180d (statuses without one follow --retention-days)")
+        ->envname("EXIDX_RETAIN");
   }
+}
+
+Result<RetentionPolicy> RetentionOf(const StoreOptions& options) {
+  return ParseRetentionPolicy(options.retention_days, options.retain);
 }
 
 Result<std::string> DynamoDbTableOf(const StoreOptions& options) {
@@ -46,13 +61,16 @@ Result<std::string> DynamoDbTableOf(const StoreOptions& options) {
 }
 
 Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
+  auto retention = RetentionOf(options);
+  if (!retention) return std::unexpected(retention.error());
   if (options.store.starts_with("dynamodb://")) {
     auto table = DynamoDbTableOf(options);
     if (!table) return std::unexpected(table.error());
     const aws::Environment& env = aws::Environment::Process();
     DynamoDbStoreOptions store_options{.table_name = *table,
                                        .token_secret = aws::GetSetting(env, "EXIDX_TOKEN_SECRET"),
-                                       .max_writes_in_flight = options.writes_in_flight};
+                                       .max_writes_in_flight = options.writes_in_flight,
+                                       .retention = *retention};
     auto store = DynamoDbStore::Open(aws::AwsContext::Default(env), std::move(store_options));
     if (!store) return std::unexpected(store.error());
     return std::unique_ptr<ExecutionStore>(std::move(*store));
@@ -66,6 +84,7 @@ Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
       .durability = options.relaxed_durability ? Durability::kRelaxed : Durability::kSync,
       .diagnostics = options.diagnostics,
       .read_only_when_full = true,
+      .retention = *retention,
   });
   if (!store) return std::unexpected(store.error());
   return std::unique_ptr<ExecutionStore>(std::move(*store));

@@ -17,23 +17,31 @@ struct StoreOptions {
   std::string store = "./exidx-data";  // A directory, or dynamodb://TABLE.
   bool relaxed_durability = false;
   int writes_in_flight = 16;  // DynamoDB: PutItems one batch keeps in flight.
+  // --retention-days and --retain as given (empty: not given); see core/retention.h.
+  std::string retention_days;
+  std::string retain;
   // The embedded store's RocksDB warnings and errors; empty: standard error.
   DiagnosticsSink diagnostics;
 };
 
-// `with_durability`: the command writes, so --relaxed-durability and
-// --writes-in-flight apply.
+// `with_durability`: the command writes, so --relaxed-durability,
+// --writes-in-flight, --retention-days and --retain apply.
 void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durability);
 
 // Opens the store named by --store. kInvalidParameter for a store URL of an
 // unknown kind; otherwise the store's own errors. An embedded store on a disk
 // too full to open it for writing opens read-only: queries answer, and
 // writes fail kUnavailable saying so (RocksDbStore::WriteHealth).
+// The store's writes stamp the retention the options give (ExecutionStore's
+// header); an invalid one is kInvalidParameter naming its option.
 Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options);
 
 // The table of --store dynamodb://TABLE (dynamodb:// alone: the table named
 // by EXECUTION_INDEX_TABLE_NAME); kInvalidParameter for any other store, or
 // when no table is named.
 Result<std::string> DynamoDbTableOf(const StoreOptions& options);
+
+// The retention of --retention-days and --retain (empty when neither is given).
+Result<RetentionPolicy> RetentionOf(const StoreOptions& options);
 
 }  // namespace exidx::cli

@@ -9,4 +9,9 @@ EpochMillis SystemClock::NowMillis() const {
       .count();
 }
 
+const Clock& ClockOr(const Clock* clock) {
+  static const SystemClock system;
+  return clock != nullptr ? *clock : system;
+}
+
 }  // namespace exidx

@@ -17,4 +17,7 @@ class SystemClock final : public Clock {
   EpochMillis NowMillis() const override;
 };
 
+// `*clock`, or the system's clock when `clock` is nullptr (options' default).
+const Clock& ClockOr(const Clock* clock);
+
 }  // namespace exidx

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/query.h"
 #include "core/record.h"
+#include "core/retention.h"
 #include "store/duration_histogram.h"
 
 namespace exidx {
@@ -96,6 +97,14 @@ inline Status CheckCheckpoint(std::string_view name, std::string_view value) {
 }
 
 // Thread-safe: every method may be called from several threads at once.
+//
+// Retention (core/retention.h): a store opened with a RetentionPolicy sets
+// every candidate's ttl to ExpiryOf(policy, candidate) in Apply, whatever the
+// caller put there (no policy: no ttl), so no write path can forget it. ttl
+// is not part of the version: a candidate that does not supersede changes
+// nothing, its ttl included; one that does (a redrive) brings its own. A
+// record whose ttl is at or before the store's clock is expired: Scan and Get
+// never return it, and ReadChanges returns no change of it.
 class ExecutionStore {
  public:
   virtual ~ExecutionStore() = default;
@@ -166,6 +175,21 @@ class ExecutionStore {
   // Stores that cannot answer without a scan answer kUnavailable.
   virtual Result<std::vector<AgentSummary>> ListAgents() {
     return Fail(ErrorCode::kUnavailable, "this store keeps no agent counts");
+  }
+
+  // Deletes up to `limit` expired records (ttl <= now), each with its index
+  // entries, agent count and hourly cell (its changes were already out of
+  // the feed: see above), in commits that never race Apply and leave no
+  // record half deleted. Reads only the
+  // records it deletes. Returns how many it deleted: fewer than `limit` means
+  // none expired by `now` is left, so a sweep calls it until then; an
+  // interrupted sweep simply goes on at its next call (after a restart too).
+  // A store whose service deletes expired records by itself (DynamoDB's
+  // TTL, within days; reads skip them meanwhile) answers 0.
+  virtual Result<std::size_t> DeleteExpired(EpochSeconds now, std::size_t limit) {
+    (void)now;
+    (void)limit;
+    return std::size_t{0};
   }
 
   // Checkpoints: small named values that long-running commands (backfill,

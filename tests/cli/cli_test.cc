@@ -176,6 +176,45 @@ TEST_F(CliTest, AStoppedIngestPrintsItsCountsAndSkipPassesOverTheEventItNamed) {
   EXPECT_EQ(beyond.exit_status, 2) << beyond.err;
 }
 
+// The samples finished in September 2025, long before any --retention-days
+// 30 ends; the redriven RUNNING one counts from when it was indexed (now).
+TEST_F(CliTest, RetentionDropsExpiredRecordsFromQueriesPerStatus) {
+  WriteFile(dir_.File("tags.json"), std::string(kSampleTags));
+  const auto agents_of = [&](const std::string& store) {
+    auto query = Exidx({"query", "--store", store, "--format", "json"});
+    EXPECT_EQ(query.exit_status, 0) << query.err;
+    std::vector<std::string> names;
+    const json::value page = json::parse(query.out);
+    for (const auto& item : page.at("executions").as_array()) {
+      names.emplace_back(item.at("agentName").as_string());
+    }
+    return names;
+  };
+  auto ingest =
+      Exidx({"ingest", kSamples, "--store", Store(), "--tags-file", dir_.File("tags.json"), "--retention-days", "30"});
+  ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
+  EXPECT_EQ(json::parse(ingest.out), json::parse(R"({"received":5,"indexed":4,"unchanged":0,"skipped":1})"));
+  EXPECT_EQ(agents_of(Store()), std::vector<std::string>{"research-agent-prod"});
+  auto agents = Exidx({"query", "--store", Store(), "--agent", "sql-agent", "--format", "json"});
+  ASSERT_EQ(agents.exit_status, 0) << agents.err;
+  EXPECT_TRUE(json::parse(agents.out).at("executions").as_array().empty());
+
+  const std::string kept = dir_.File("kept");
+  ingest = Exidx({"ingest", kSamples, "--store", kept, "--tags-file", dir_.File("tags.json"), "--retention-days", "30",
+                  "--retain", "SUCCEEDED=36500d"});
+  ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
+  EXPECT_EQ(agents_of(kept), (std::vector<std::string>{"research-agent-prod", "sql-agent"}));
+}
+
+TEST_F(CliTest, BadRetentionIsBadUsageNamingTheOption) {
+  for (const auto& [option, value] :
+       {std::pair("--retention-days", "0"), std::pair("--retain", "DONE=3d"), std::pair("--retain", "FAILED=3")}) {
+    auto ingest = Exidx({"ingest", kSamples, "--store", Store(), "--index-all", option, value});
+    EXPECT_EQ(ingest.exit_status, 2) << option << " " << value;
+    EXPECT_NE(ingest.err.find(option), std::string::npos) << ingest.err;
+  }
+}
+
 TEST_F(CliTest, HelpForEverySubcommand) {
   for (const char* sub : {"ingest", "query", "simulate", "migrate", "init"}) {
     auto help = Exidx({sub, "--help"});

@@ -195,6 +195,149 @@ TEST_P(StoreConformanceTest, AnyPermutationWithDuplicatesGivesTheSameRecords) {
   }
 }
 
+// Retention: FAILED kept 3 days, ABORTED for ever, the others 1 day.
+constexpr EpochMillis kDay = 86'400'000;
+
+RetentionPolicy TestRetention() {
+  auto policy = ParseRetentionPolicy("1", "FAILED=3d,ABORTED=36500d");
+  EXPECT_TRUE(policy);
+  return policy.value_or(RetentionPolicy{});
+}
+
+// Executions of two agents, one every 5 hours back from `now` over 6 days,
+// each status in turn; as a backfill writes them, straight to Apply.
+std::vector<ExecutionRecord> RetentionHistory(EpochMillis now) {
+  static constexpr ExecutionStatus kCycle[] = {ExecutionStatus::kSucceeded, ExecutionStatus::kFailed,
+                                               ExecutionStatus::kRunning, ExecutionStatus::kAborted,
+                                               ExecutionStatus::kTimedOut};
+  std::vector<ExecutionRecord> out;
+  for (int i = 0; i < 30; ++i) {
+    ExecutionRecord r;
+    r.agent_name = kAgents[i % 2];
+    r.execution_name = "r" + std::to_string(i);
+    r.state_machine_arn = "arn:aws:states:us-west-2:1:stateMachine:" + r.agent_name;
+    r.execution_arn = "arn:aws:states:us-west-2:1:execution:" + r.agent_name + ":" + r.execution_name;
+    r.status = kCycle[i % 5];
+    r.start_date = now - static_cast<EpochMillis>(i) * 5 * 3'600'000;
+    if (IsTerminal(r.status)) r.stop_date = r.start_date + 1000 + i;
+    if (r.status == ExecutionStatus::kFailed) r.error = "States.TaskFailed";
+    r.indexed_at = r.stop_date.value_or(r.start_date);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Every query shape, walked by token, answers exactly what a store holding
+// only the unexpired records answers; so does Get.
+void ExpectOnlyLive(ExecutionStore& store, const std::vector<ExecutionRecord>& all, EpochSeconds now) {
+  ReferenceStore live;
+  for (ExecutionRecord record : all) {
+    record.ttl = ExpiryOf(TestRetention(), record);
+    const bool expired = IsExpired(record, now);
+    if (!expired) {
+      ASSERT_TRUE(live.Apply(std::vector{record}));
+    }
+    auto got = store.Get(record.execution_arn);
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got->has_value(), !expired) << record.execution_arn;
+    if (*got) {
+      EXPECT_EQ(**got, record);
+    }
+  }
+  auto secret = store.PageTokenSecret();
+  ASSERT_TRUE(secret);
+  const PageTokenCodec tokens(*secret);
+  std::vector<ExecutionFilter> filters(1);
+  for (const std::string& agent : {kAgents[0], kAgents[1]}) {
+    filters.push_back(ExecutionFilter{.agent_name = agent});
+    for (ExecutionStatus status : kAllStatuses)
+      filters.push_back(ExecutionFilter{.agent_name = agent, .status = status});
+  }
+  for (ExecutionStatus status : kAllStatuses) filters.push_back(ExecutionFilter{.status = status});
+  const EpochMillis now_millis = now * 1000;
+  filters.push_back(ExecutionFilter{.start_from = now_millis - 4 * kDay, .start_to = now_millis - kDay});
+  for (const ExecutionFilter& filter : filters) {
+    for (SortOrder order : {SortOrder::kDesc, SortOrder::kAsc}) {
+      for (int page_size : {2, 50}) {
+        const auto got = WalkAllPages(store, tokens, ArgumentsFor(filter, order, page_size), page_size);
+        ASSERT_EQ(got, live.All(filter, order));
+      }
+    }
+  }
+}
+
+TEST_P(StoreConformanceTest, ExpiredRecordsLeaveEveryQueryAndUnexpiredOnesStay) {
+  FakeClock clock;
+  auto store = GetParam().open_with(StoreSetup{.retention = TestRetention(), .clock = &clock});
+  ASSERT_TRUE(store);
+  const std::vector<ExecutionRecord> history = RetentionHistory(clock.NowMillis());
+  ASSERT_TRUE(store->Apply(history));
+  for (int day = 0; day < 3; ++day) {
+    SCOPED_TRACE("day " + std::to_string(day));
+    const EpochSeconds now = SecondsOf(clock.NowMillis());
+    ExpectOnlyLive(*store, history, now);
+    // The embedded store deletes them; DynamoDB leaves that to its TTL.
+    std::size_t swept = 0;
+    for (;;) {
+      auto deleted = store->DeleteExpired(now, 7);
+      ASSERT_TRUE(deleted) << deleted.error().message;
+      swept += *deleted;
+      if (*deleted < 7) break;
+    }
+    if (swept > 0) ExpectOnlyLive(*store, history, now);
+    clock.Advance(kDay);
+  }
+}
+
+TEST_P(StoreConformanceTest, ARedriveMovesTheExpiry) {
+  FakeClock clock;
+  auto store = GetParam().open_with(StoreSetup{.retention = TestRetention(), .clock = &clock});
+  ASSERT_TRUE(store);
+  ExecutionRecord failed = RetentionHistory(clock.NowMillis())[1];
+  ASSERT_EQ(failed.status, ExecutionStatus::kFailed);
+  failed.stop_date = failed.start_date + 2000;  // A whole second: no rounding.
+  failed.indexed_at = *failed.stop_date;
+  ASSERT_TRUE(store->Apply(std::vector{failed}));
+  const EpochSeconds failed_ttl = SecondsOf(*failed.stop_date) + 3 * 86'400;
+  auto stored = store->Get(failed.execution_arn);
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ((*stored)->ttl, failed_ttl);
+
+  ExecutionRecord duplicate = failed;  // Equal version, later: changes nothing.
+  duplicate.indexed_at += 2 * kDay;
+  auto outcomes = store->Apply(std::vector{duplicate});
+  ASSERT_TRUE(outcomes);
+  EXPECT_EQ(*outcomes, std::vector{ApplyOutcome::kUnchanged});
+
+  clock.Advance(5 * kDay / 2);
+  ExecutionRecord redriven = failed;
+  redriven.status = ExecutionStatus::kRunning;
+  redriven.stop_date.reset();
+  redriven.error.reset();
+  redriven.redrive_count = 1;
+  redriven.indexed_at = clock.NowMillis();
+  ASSERT_TRUE(store->Apply(std::vector{redriven}));
+  stored = store->Get(failed.execution_arn);
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ((*stored)->ttl, SecondsOf(clock.NowMillis()) + 86'400);
+
+  clock.Advance(kDay / 2);  // Past the failure's expiry, not the redrive's.
+  ASSERT_GT(SecondsOf(clock.NowMillis()), failed_ttl);
+  ASSERT_TRUE(store->DeleteExpired(SecondsOf(clock.NowMillis()), 100));
+  ExecutionFilter running{.status = ExecutionStatus::kRunning};
+  auto page = store->Scan(ScanRequest{.filter = running, .limit = 10});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].redrive_count, 1);
+  clock.Advance(kDay);  // Now the redrive's expiry too.
+  stored = store->Get(failed.execution_arn);
+  ASSERT_TRUE(stored);
+  EXPECT_FALSE(*stored);
+  page = store->Scan(ScanRequest{.filter = running, .limit = 10});
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->empty());
+}
+
 TEST_P(StoreConformanceTest, CheckpointsAreKeptApartFromRecords) {
   auto store = GetParam().open();
   ASSERT_TRUE(store);

@@ -28,7 +28,8 @@ aws::JsonClientOptions ClientOptions() {
 
 // A DynamoDbStore over a fresh table of a local DynamoDB (moto_server or
 // dynalite, started on first use), deleted with it.
-std::unique_ptr<ExecutionStore> OpenTemporaryDynamoDbStore(aws::testing::MotoServer& server, TableLayout layout) {
+std::unique_ptr<ExecutionStore> OpenTemporaryDynamoDbStore(aws::testing::MotoServer& server, TableLayout layout,
+                                                           const StoreSetup& setup) {
   static std::atomic<int> counter{0};
   if (!server.ok()) {
     std::fprintf(stderr, "local DynamoDB unavailable: %s\n", server.error().c_str());
@@ -42,7 +43,9 @@ std::unique_ptr<ExecutionStore> OpenTemporaryDynamoDbStore(aws::testing::MotoSer
     std::fprintf(stderr, "CreateTable: %s\n", created.error().message.c_str());
     return nullptr;
   }
-  auto store = DynamoDbStore::Open(std::move(*client), DynamoDbStoreOptions{.table_name = table});
+  auto store = DynamoDbStore::Open(
+      std::move(*client),
+      DynamoDbStoreOptions{.table_name = table, .retention = setup.retention, .clock = setup.clock});
   if (!store) {
     std::fprintf(stderr, "DynamoDbStore::Open: %s\n", store.error().message.c_str());
     return nullptr;
@@ -56,9 +59,12 @@ std::unique_ptr<ExecutionStore> OpenTemporaryDynamoDbStore(aws::testing::MotoSer
 }
 #else
 // A RocksDbStore in its own temporary directory, removed with it.
-std::unique_ptr<ExecutionStore> OpenTemporaryRocksDbStore() {
+std::unique_ptr<ExecutionStore> OpenTemporaryRocksDbStore(const StoreSetup& setup) {
   auto dir = std::make_shared<testing::TempDir>("conformance");
-  auto store = RocksDbStore::Open({.path = dir->File("db"), .durability = Durability::kRelaxed});
+  auto store = RocksDbStore::Open({.path = dir->File("db"),
+                                   .durability = Durability::kRelaxed,
+                                   .retention = setup.retention,
+                                   .clock = setup.clock});
   if (!store) return nullptr;
   return std::make_unique<WrappingStore>(std::move(*store), [dir]() mutable { dir.reset(); });
 }
@@ -73,13 +79,19 @@ std::unique_ptr<ExecutionStore> OpenTemporaryRocksDbStore() {
 std::vector<StoreFactory> AllStoreFactories() {
   using aws::testing::MotoServer;
   std::vector<StoreFactory> factories = {
-      {"DynamoDbOnMoto", [] { return OpenTemporaryDynamoDbStore(MotoServer::Shared(), TableLayout::kFull); }},
+      {"DynamoDbOnMoto",
+       [](const StoreSetup& setup) {
+         return OpenTemporaryDynamoDbStore(MotoServer::Shared(), TableLayout::kFull, setup);
+       }},
       {"DynamoDbSeedIndexesOnMoto",
-       [] { return OpenTemporaryDynamoDbStore(MotoServer::Shared(), TableLayout::kSeedOnly); }},
+       [](const StoreSetup& setup) {
+         return OpenTemporaryDynamoDbStore(MotoServer::Shared(), TableLayout::kSeedOnly, setup);
+       }},
   };
   if (::access(MotoServer::DynalitePath().c_str(), X_OK) == 0) {
-    factories.push_back({"DynamoDbOnDynalite",
-                         [] { return OpenTemporaryDynamoDbStore(MotoServer::SharedDynalite(), TableLayout::kFull); }});
+    factories.push_back({"DynamoDbOnDynalite", [](const StoreSetup& setup) {
+                           return OpenTemporaryDynamoDbStore(MotoServer::SharedDynalite(), TableLayout::kFull, setup);
+                         }});
   } else {
     std::fprintf(stderr, "dynalite not installed at %s (npm install dynalite there): not run\n",
                  MotoServer::DynalitePath().c_str());

@@ -8,14 +8,23 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "store/execution_store.h"
 
 namespace exidx {
 
+// What a store is opened with, beyond where it lives.
+struct StoreSetup {
+  RetentionPolicy retention;
+  const Clock* clock = nullptr;  // Not owned; nullptr: the system's.
+};
+
 struct StoreFactory {
   std::string name;
   // A new, empty store; it is removed when the returned pointer is destroyed.
-  std::function<std::unique_ptr<ExecutionStore>()> open;
+  std::function<std::unique_ptr<ExecutionStore>(const StoreSetup&)> open_with;
+
+  std::unique_ptr<ExecutionStore> open() const { return open_with(StoreSetup{}); }
 };
 
 std::vector<StoreFactory> AllStoreFactories();

@@ -8,6 +8,7 @@
 #include "indexer/tag_source.h"
 #include "lambda/lambda_test_support.h"
 #include "store/dynamodb/dynamodb_store.h"
+#include "support/fake_clock.h"
 #include "support/temp_dir.h"
 
 namespace exidx::lambda::testing {
@@ -52,7 +53,8 @@ class LambdaDynamoDbTest : public ::testing::Test {
     return events;
   }
 
-  std::unique_ptr<LambdaProcess> Start(FakeRuntimeApi& runtime, const std::string& handler, int invocations) {
+  std::unique_ptr<LambdaProcess> Start(FakeRuntimeApi& runtime, const std::string& handler, int invocations,
+                                       const std::map<std::string, std::string>& more_env = {}) {
     std::map<std::string, std::optional<std::string>> env = {
         {"AWS_LAMBDA_RUNTIME_API", runtime.address()},
         {"_HANDLER", handler},
@@ -67,7 +69,10 @@ class LambdaDynamoDbTest : public ::testing::Test {
         {"AWS_EC2_METADATA_DISABLED", "true"},
         {"AWS_CONFIG_FILE", "/nonexistent/exidx-test-config"},
         {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/exidx-test-credentials"},
+        {"EXIDX_RETENTION_DAYS", std::nullopt},
+        {"EXIDX_RETAIN", std::nullopt},
     };
+    for (const auto& [name, value] : more_env) env[name] = value;
     return std::make_unique<LambdaProcess>(
         LambdaProcessOptions{.argv = {kExidx, "lambda", "--max-invocations", std::to_string(invocations)},
                              .env = std::move(env),
@@ -117,6 +122,37 @@ TEST_F(LambdaDynamoDbTest, IndexesByStepFunctionsTagsAndListsFromTheTable) {
   const auto sql = ParseObject(results[1].body).at("executions").as_array();
   ASSERT_EQ(sql.size(), 1u);
   EXPECT_EQ(sql[0].at("stopDate").as_string(), "2025-09-29T10:00:14.468Z");
+}
+
+// The template's RetentionDays and Retain reach the index handler as
+// EXIDX_RETENTION_DAYS and EXIDX_RETAIN: every item it writes has its ttl.
+TEST_F(LambdaDynamoDbTest, TheIndexHandlerWritesTheTtlOfTheRetentionInItsEnvironment) {
+  const auto events = Events();
+  {
+    FakeRuntimeApi runtime;
+    for (const auto& event : events) runtime.Enqueue(event);
+    auto lambda = Start(runtime, "index", static_cast<int>(events.size()),
+                        {{"EXIDX_RETENTION_DAYS", "30"}, {"EXIDX_RETAIN", "SUCCEEDED=2d"}});
+    ASSERT_EQ(lambda->Wait(std::chrono::seconds(60)), 0) << lambda->Log();
+    for (const auto& result : runtime.WaitForResults(events.size())) ASSERT_FALSE(result.is_error) << result.body;
+  }
+  auto client = aws::JsonClient::Create(moto_.Context(), aws::AwsService::kDynamoDb, "DynamoDB_20120810");
+  ASSERT_TRUE(client) << client.error().message;
+  exidx::testing::FakeClock then;  // 2025-09-29, when the samples ran: nothing expired yet.
+  auto store = DynamoDbStore::Open(std::move(*client),
+                                   DynamoDbStoreOptions{.table_name = "ExecutionIndex-test", .clock = &then});
+  ASSERT_TRUE(store) << store.error().message;
+  const std::string sql =
+      "arn:aws:states:us-east-1:123456789012:execution:sql-agent-prod:6f1c2a1e-3b7d-4c55-9a0e-1d2f3a4b5c6d";
+  auto succeeded = (*store)->Get(sql);
+  ASSERT_TRUE(succeeded && *succeeded) << sql;
+  ASSERT_TRUE((*succeeded)->stop_date);
+  EXPECT_EQ((*succeeded)->ttl, -SecondsOf(-*(*succeeded)->stop_date) + 2 * 86'400);
+  auto page = (*store)->Scan(ScanRequest{.filter = ExecutionFilter{.status = ExecutionStatus::kRunning}, .limit = 10});
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->size(), 1u);
+  // RUNNING (redriven): 30 days from when it was indexed.
+  EXPECT_EQ((*page)[0].ttl, -SecondsOf(-(*page)[0].indexed_at) + 30 * 86'400);
 }
 
 TEST_F(LambdaDynamoDbTest, StoreOutageIsALambdaErrorNotSuccess) {

@@ -307,6 +307,39 @@ TEST_F(ServeTest, KeyOptionsThatWouldLeaveRoutesOpenAreUsageErrors) {
   EXPECT_EQ(HttpCall(server->port(), "GET", "/v1/executions").status, 401);
 }
 
+// The events are of September 2025: a success then is long past 30 days;
+// a RUNNING execution counts from when it was indexed (now).
+TEST_F(ServeTest, RetentionHidesExpiredRecordsAtOnceAndTheSweepDeletesThem) {
+  auto server = Serve({"--retention-days", "30", "--retain", "FAILED=36500d", "--retention-sweep-seconds", "1"});
+  const auto port = server->port();
+  const std::string events = StatusEvent("e1", "alpha", "done", "SUCCEEDED", kT0, kT0 + 1000) + "\n" +
+                             StatusEvent("e2", "alpha", "failed", "FAILED", kT0, kT0 + 1000) + "\n" +
+                             StatusEvent("e3", "alpha", "running", "RUNNING", kT0);
+  auto posted = HttpCall(port, "POST", "/v1/events", {{"Content-Type", "application/x-ndjson"}}, events);
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  EXPECT_EQ(json::parse(posted.body), json::parse(R"({"received":3,"indexed":3,"unchanged":0,"skipped":0})"));
+  auto list = HttpCall(port, "GET", "/v1/executions");
+  ASSERT_EQ(list.status, 200);
+  std::set<std::string> names;
+  const json::value page = json::parse(list.body);
+  for (const auto& item : page.at("executions").as_array()) {
+    names.emplace(item.at("name").as_string());
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"failed", "running"}));
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/executions/" + ExecutionArnOf("alpha", "done")).status, 404);
+  // The background sweep deletes it: the agent counts follow.
+  bool swept = false;
+  for (int i = 0; i < 100 && !swept; ++i) {
+    swept = server->Log().find("retention sweep deleted expired records") != std::string::npos;
+    if (!swept) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(swept) << server->Log();
+  EXPECT_NE(server->Log().find(R"("deleted":1)"), std::string::npos) << server->Log();
+  auto agents = HttpCall(port, "GET", "/v1/agents");
+  ASSERT_EQ(agents.status, 200);
+  EXPECT_EQ(json::parse(agents.body), json::parse(R"({"agents":[{"agentName":"alpha","executions":2}]})"));
+}
+
 TEST_F(ServeTest, HelpDocumentsTheOptions) {
   auto help = RunProcess({kExidx, "serve", "--help"});
   EXPECT_EQ(help.exit_status, 0);

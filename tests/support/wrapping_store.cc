@@ -120,6 +120,11 @@ Result<std::vector<AgentSummary>> WrappingStore::ListAgents() {
   return inner_.ListAgents();
 }
 
+Result<std::size_t> WrappingStore::DeleteExpired(EpochSeconds now, std::size_t limit) {
+  if (auto error = Injected(Method::kDeleteExpired)) return std::unexpected(std::move(*error));
+  return inner_.DeleteExpired(now, limit);
+}
+
 Status WrappingStore::WriteHealth() {
   if (auto error = Injected(Method::kWriteHealth)) return std::unexpected(std::move(*error));
   return inner_.WriteHealth();

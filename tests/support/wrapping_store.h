@@ -41,7 +41,8 @@ class WrappingStore final : public ExecutionStore {
     kListAgents,
     kWriteHealth,
     kReadCheckpoint,
-    kWriteCheckpoint
+    kWriteCheckpoint,
+    kDeleteExpired
   };
   enum class Capability { kChangeFeed, kHourlyStats, kAgentCounts };
 
@@ -63,6 +64,7 @@ class WrappingStore final : public ExecutionStore {
   Status WriteHealth() override;
   Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
   Status WriteCheckpoint(std::string_view name, std::string_view value) override;
+  Result<std::size_t> DeleteExpired(EpochSeconds now, std::size_t limit) override;
 
   // The next `times` calls of `method` fail with `code` and `message`.
   void FailNext(Method method, int times, ErrorCode code, std::string message);
@@ -84,7 +86,7 @@ class WrappingStore final : public ExecutionStore {
   bool last_apply_deadline_bounded() const { return last_apply_deadline_bounded_; }
 
  private:
-  static constexpr std::size_t kMethods = 10;
+  static constexpr std::size_t kMethods = 11;
   static constexpr int kForever = -1;
   struct Failure {
     Error error;

@@ -51,7 +51,11 @@ class DynamoDbStore::PartitionReader {
   };
 
   PartitionReader(DynamoDbStore& store, Partition partition, const ScanRequest& request, int batch)
-      : store_(store), partition_(std::move(partition)), request_(request), batch_(std::max(batch, 1)) {}
+      : store_(store),
+        partition_(std::move(partition)),
+        request_(request),
+        batch_(std::max(batch, 1)),
+        now_(store.NowSeconds()) {}
 
   // The next record, or nullptr at the end. Valid until Pop. `need`: how many
   // more records the caller may take at most, so that a refill reads no more.
@@ -144,7 +148,7 @@ class DynamoDbStore::PartitionReader {
   }
 
   void Add(ExecutionRecord record) {
-    if (!Matches(request_.filter, record)) return;
+    if (!Matches(request_.filter, record) || IsExpired(record, now_)) return;
     if (request_.after && !ComesBefore(*request_.after, CursorOf(record), request_.order)) return;
     if (partition_.exact) {
       ready_.push_back(std::move(record));
@@ -168,6 +172,7 @@ class DynamoDbStore::PartitionReader {
   const Partition partition_;
   const ScanRequest& request_;
   const int batch_;
+  const EpochSeconds now_;  // Items expired by then are skipped.
   std::deque<ExecutionRecord> ready_;
   std::vector<ExecutionRecord> group_;
   std::optional<json::object> last_key_;
@@ -284,8 +289,10 @@ Status DynamoDbStore::PutLatest(std::span<const ExecutionRecord> candidates, con
   return {};
 }
 
-Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const ExecutionRecord> candidates,
-                                                       const Deadline& deadline, KnownOutcomes* known) {
+Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const ExecutionRecord> given, const Deadline& deadline,
+                                                       KnownOutcomes* known) {
+  std::vector<ExecutionRecord> stamped;
+  const std::span<const ExecutionRecord> candidates = WithExpiry(options_.retention, given, stamped);
   // Executions in the order of their first candidate, each with its candidates' positions.
   std::vector<std::vector<std::size_t>> executions;
   {
@@ -326,6 +333,7 @@ Result<std::optional<ExecutionRecord>> DynamoDbStore::Get(std::string_view execu
   ++items_read_;
   auto record = DecodeItem(**item);
   if (!record) return std::unexpected(record.error());
+  if (IsExpired(*record, NowSeconds())) return std::nullopt;
   return std::optional<ExecutionRecord>(std::move(*record));
 }
 

@@ -29,6 +29,11 @@
 // checkpoints ("#exidx#checkpoint#<name>", attribute `checkpoint`). They have
 // no index attributes, so no query returns them, and Get never does.
 //
+// Retention: every PutItem carries the record's `ttl` (DynamoDB's TTL is on
+// that attribute, exidx init enables it); Get and Scan skip items whose ttl
+// has passed but that DynamoDB has not deleted yet (it can take days), Scan
+// still handing out full pages. DeleteExpired does nothing: DynamoDB deletes.
+//
 // Consistency: Get and Apply are strongly consistent; Scan reads global
 // secondary indexes, which DynamoDB updates asynchronously (usually within a
 // second), so a just-applied change may be missing from a Scan.
@@ -46,7 +51,9 @@
 #include <vector>
 
 #include "aws/json_client.h"
+#include "core/clock.h"
 #include "core/error.h"
+#include "core/retention.h"
 #include "store/execution_store.h"
 
 namespace exidx {
@@ -66,6 +73,11 @@ struct DynamoDbStoreOptions {
   // On moto_server (2 shared cores) 16 ingest 1.5x faster than one at a time,
   // moto itself being the limit; DynamoDB's PutItems wait on the network.
   int max_writes_in_flight = 16;
+  // The ttl every PutItem writes (ExecutionStore's header); empty: none.
+  // DynamoDB's TTL deletes expired items within days; reads skip them before.
+  RetentionPolicy retention;
+  // What "now" is for expiry; not owned; nullptr: the system's clock.
+  const Clock* clock = nullptr;
 };
 
 // Which indexes a table has, as CreateTable makes them.
@@ -135,6 +147,7 @@ class DynamoDbStore final : public ExecutionStore {
   DynamoDbStore(std::unique_ptr<aws::JsonClient> client, DynamoDbStoreOptions options)
       : client_(std::move(client)), options_(std::move(options)) {}
   Status DescribeIndexes();
+  EpochSeconds NowSeconds() const { return SecondsOf(ClockOr(options_.clock).NowMillis()); }
   // Writes the greatest of the candidates at `positions` (one execution's) and
   // sets their outcomes.
   Status PutLatest(std::span<const ExecutionRecord> candidates, const std::vector<std::size_t>& positions,

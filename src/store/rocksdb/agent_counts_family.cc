@@ -54,10 +54,10 @@ Status AgentCountsFamily::Stage(const GroupChanges& group, rocksdb::WriteBatch& 
   std::map<std::string_view, std::int64_t> deltas;
   for (const Replacement& replacement : group.replaced) {
     const ExecutionRecord* before = replacement.before;
-    const ExecutionRecord& after = *replacement.after;
-    if (before != nullptr && before->agent_name == after.agent_name) continue;
+    const ExecutionRecord* after = replacement.after;  // nullptr: deleted.
+    if (before != nullptr && after != nullptr && before->agent_name == after->agent_name) continue;
     if (before != nullptr) --deltas[before->agent_name];
-    ++deltas[after.agent_name];
+    if (after != nullptr) ++deltas[after->agent_name];
   }
   staged_.clear();
   staged_.reserve(deltas.size());

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 
 #include "store/rocksdb/key_coding.h"
@@ -93,7 +94,7 @@ Result<std::pair<std::uint64_t, std::uint64_t>> ChangeFeedFamily::Bounds(rocksdb
   return std::pair(first, latest);
 }
 
-Result<ChangeRange> ChangeFeedFamily::Read(std::uint64_t after, std::size_t limit) const {
+Result<ChangeRange> ChangeFeedFamily::Read(std::uint64_t after, std::size_t limit, const ChangeFilter& keep) const {
   // One iterator reads one implicit snapshot: its bounds and its changes
   // agree, and batches show whole, so no sequence shows before a lower one.
   std::unique_ptr<rocksdb::Iterator> it(handle_.db->NewIterator(rocksdb::ReadOptions(), handle_.family));
@@ -106,12 +107,22 @@ Result<ChangeRange> ChangeFeedFamily::Read(std::uint64_t after, std::size_t limi
   if (limit == 0 || after >= latest) return range;
 
   range.changes.reserve(std::min<std::uint64_t>({limit, latest - after, 1024}));
-  for (it->Seek(Fixed64Key(std::max(after + 1, first))); it->Valid() && range.changes.size() < limit; it->Next()) {
-    if (it->key().size() != kFixed64Bytes) return StoreCorrupt(handle_.path, "change feed key");
-    const std::uint64_t sequence = ReadBigEndian64(ToView(it->key()));
-    auto record = DecodeChangeValue(sequence, ToView(it->value()));
-    if (!record) return std::unexpected(record.error());
-    range.changes.push_back(RecordChange{sequence, std::move(*record)});
+  // In chunks of what is still wanted: `keep` may drop some of each.
+  std::vector<RecordChange> chunk;
+  it->Seek(Fixed64Key(std::max(after + 1, first)));
+  while (it->Valid() && range.changes.size() < limit) {
+    chunk.clear();
+    for (; it->Valid() && range.changes.size() + chunk.size() < limit; it->Next()) {
+      if (it->key().size() != kFixed64Bytes) return StoreCorrupt(handle_.path, "change feed key");
+      const std::uint64_t sequence = ReadBigEndian64(ToView(it->key()));
+      auto record = DecodeChangeValue(sequence, ToView(it->value()));
+      if (!record) return std::unexpected(record.error());
+      chunk.push_back(RecordChange{sequence, std::move(*record)});
+    }
+    if (keep) {
+      if (auto kept = keep(chunk); !kept) return std::unexpected(kept.error());
+    }
+    std::move(chunk.begin(), chunk.end(), std::back_inserter(range.changes));
   }
   if (!it->status().ok()) return StoreFailure(handle_.path, it->status(), "reading the change feed");
   return range;

@@ -9,10 +9,16 @@
 // and in write order, a reader never sees a sequence before the ones below
 // it. Sequences are dense but for a failed write, whose numbers are skipped,
 // not reused. A store written before the feed has an empty one.
+//
+// Deleting an expired record (RocksDbStore::DeleteExpired) adds no change and
+// removes none: the store's ReadChanges drops the changes of executions whose
+// record is gone or expired when it reads them, so the feed never shows them,
+// and trimming removes them in time, as it removes every change.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <utility>
 
 #include "store/execution_store.h"
@@ -37,8 +43,13 @@ class ChangeFeedFamily final : public DerivedFamily {
   Status Stage(const GroupChanges& group, rocksdb::WriteBatch& batch) override;
   void Settle(BatchFate fate) override;
 
-  // ExecutionStore::ReadChanges: one consistent state of the feed.
-  Result<ChangeRange> Read(std::uint64_t after, std::size_t limit) const;
+  // Erases from a run of changes those a reader must not see.
+  using ChangeFilter = std::function<Status(std::vector<RecordChange>& changes)>;
+
+  // ExecutionStore::ReadChanges: one consistent state of the feed, without
+  // the changes `keep` erases (empty: all kept); `latest` and `missed` are
+  // the feed's whatever it erased.
+  Result<ChangeRange> Read(std::uint64_t after, std::size_t limit, const ChangeFilter& keep = {}) const;
 
  private:
   // The first sequence kept and the newest one (0: none) as `it` sees them.

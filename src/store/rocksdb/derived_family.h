@@ -49,8 +49,11 @@ struct FamilyLayout {
 
 // What one group commit changes, as every family sees it.
 struct GroupChanges {
-  std::span<const Replacement> replaced;  // Each execution once, executionArn order.
-  // values[i]: the encoding (record_codec.h) of replaced[i].after.
+  // Each execution once, executionArn order. A replacement whose `after` is
+  // nullptr deletes the record: every family removes what it derived from
+  // `before`, and the group has no change of it.
+  std::span<const Replacement> replaced;
+  // values[i]: the encoding (record_codec.h) of replaced[i].after; empty for a deletion.
   std::span<const std::string> values;
   std::span<const ExecutionRecord* const> changes;  // Apply order (MergedGroup).
 };

@@ -31,7 +31,9 @@ GroupExecutions ExecutionsOf(GroupCalls calls);
 // One execution whose record the group replaced.
 struct Replacement {
   const ExecutionRecord* before = nullptr;  // The stored record; nullptr: a new execution.
-  const ExecutionRecord* after = nullptr;   // The winning candidate: never nullptr.
+  // The winning candidate; nullptr: the record is deleted (an expired one,
+  // by RocksDbStore::DeleteExpired; MergeGroup never deletes).
+  const ExecutionRecord* after = nullptr;
 };
 
 struct MergedGroup {

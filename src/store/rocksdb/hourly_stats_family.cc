@@ -111,7 +111,7 @@ Status HourlyStatsFamily::Stage(const GroupChanges& group, rocksdb::WriteBatch& 
   std::map<std::string, Counters> deltas;
   for (const Replacement& replacement : group.replaced) {
     if (replacement.before != nullptr) deltas[StatsKeyOf(*replacement.before)].Add(*replacement.before, -1);
-    deltas[StatsKeyOf(*replacement.after)].Add(*replacement.after, 1);
+    if (replacement.after != nullptr) deltas[StatsKeyOf(*replacement.after)].Add(*replacement.after, 1);
   }
   std::erase_if(deltas, [](const auto& entry) { return entry.second.Zero(); });
   if (deltas.empty()) return {};

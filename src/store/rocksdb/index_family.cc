@@ -41,6 +41,10 @@ Status IndexFamily::Stage(const GroupChanges& group, rocksdb::WriteBatch& batch)
   writes.reserve(group.replaced.size() * kIndexShapeCount);
   for (std::size_t i = 0; i < group.replaced.size(); ++i) {
     const Replacement& replacement = group.replaced[i];
+    if (replacement.after == nullptr) {  // Deleted: every entry goes.
+      for (std::string& key : IndexKeysOf(*replacement.before)) writes.push_back({std::move(key), nullptr});
+      continue;
+    }
     auto new_keys = IndexKeysOf(*replacement.after);
     if (replacement.before != nullptr) {
       auto old_keys = IndexKeysOf(*replacement.before);
@@ -59,7 +63,7 @@ Status IndexFamily::Stage(const GroupChanges& group, rocksdb::WriteBatch& batch)
   return {};
 }
 
-Result<std::vector<ExecutionRecord>> IndexFamily::Scan(const ScanRequest& request) const {
+Result<std::vector<ExecutionRecord>> IndexFamily::Scan(const ScanRequest& request, EpochSeconds now) const {
   // A page comes from the index alone: its values are the records (covering).
   // Measured at 1M executions (20 agents, page of 51, warm cache, 2 shared
   // cores), against empty index values plus one MultiGet of the records:
@@ -99,7 +103,8 @@ Result<std::vector<ExecutionRecord>> IndexFamily::Scan(const ScanRequest& reques
       return Fail(ErrorCode::kInternal, fmt::format("rocksdb store {}: index entry of {} disagrees with its record",
                                                     handle_.path, Quoted(position.execution_arn)));
     }
-    out.push_back(std::move(*record));
+    // An expired record not yet swept is stepped over: the page stays full.
+    if (!IsExpired(*record, now)) out.push_back(std::move(*record));
     if (out.size() == request.limit) break;
     if (newest_first) {
       it->Next();

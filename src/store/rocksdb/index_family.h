@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/query.h"
+#include "core/retention.h"
 #include "store/rocksdb/derived_family.h"
 
 namespace exidx {
@@ -27,8 +28,9 @@ class IndexFamily final : public DerivedFamily {
   Status Stage(const GroupChanges& group, rocksdb::WriteBatch& batch) override;
   void Settle(BatchFate) override {}
 
-  // ExecutionStore::Scan: the page from the index alone.
-  Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request) const;
+  // ExecutionStore::Scan: the page from the index alone, without the
+  // records expired by `now` (read and stepped over until they are swept).
+  Result<std::vector<ExecutionRecord>> Scan(const ScanRequest& request, EpochSeconds now) const;
 };
 
 }  // namespace exidx

@@ -481,7 +481,8 @@ TEST_F(RocksDbFeedTest, StoreFromBeforeTheFeedOpensWithCountsRebuilt) {
     rocksdb::DB& db = raw->db();
     ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "agent_counts").ok());
     ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "hourly_stats").ok());
-    for (RawStore::Family family : {RawStore::kChanges, RawStore::kAgents, RawStore::kStats}) {
+    ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "expiry").ok());
+    for (RawStore::Family family : {RawStore::kChanges, RawStore::kAgents, RawStore::kStats, RawStore::kExpiry}) {
       ASSERT_TRUE(db.DropColumnFamily(raw->family(family)).ok());
     }
     ASSERT_TRUE(raw->Close());

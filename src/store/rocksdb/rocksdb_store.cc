@@ -20,6 +20,7 @@
 #include "store/rocksdb/agent_counts_family.h"
 #include "store/rocksdb/change_feed_family.h"
 #include "store/rocksdb/empty_wal_files.h"
+#include "store/rocksdb/expiry_family.h"
 #include "store/rocksdb/group_merge.h"
 #include "store/rocksdb/hourly_stats_family.h"
 #include "store/rocksdb/index_family.h"
@@ -35,8 +36,8 @@ namespace {
 // data, the records, then the derived families in the order they stage
 // their share of a commit. A family added later is created when a store
 // written before it is opened.
-constexpr std::array<std::string_view, 6> kFamilyNames = {
-    "default", "records", "index", "changes", "agents", "stats",
+constexpr std::array<std::string_view, 7> kFamilyNames = {
+    "default", "records", "index", "changes", "agents", "stats", "expiry",
 };
 constexpr std::size_t kMetaHandle = 0;
 constexpr std::size_t kRecordsHandle = 1;
@@ -78,8 +79,11 @@ struct RocksDbStore::Rep {
   std::unique_ptr<ChangeFeedFamily> feed;
   std::unique_ptr<AgentCountsFamily> agents;
   std::unique_ptr<HourlyStatsFamily> stats;
+  std::unique_ptr<ExpiryFamily> expiry;
   std::vector<DerivedFamily*> derived;  // Each of the above, in kFamilyNames order.
   std::string secret;
+  RetentionPolicy retention;
+  const Clock* clock = nullptr;
 
   std::mutex mu;
   std::deque<Writer*> writers;  // Guarded by mu; the front one is the leader.
@@ -105,8 +109,11 @@ struct RocksDbStore::Rep {
     feed = std::make_unique<ChangeFeedFamily>(handle(), options.change_feed_capacity);
     agents = std::make_unique<AgentCountsFamily>(handle());
     stats = std::make_unique<HourlyStatsFamily>(handle());
-    derived = {index.get(), feed.get(), agents.get(), stats.get()};
+    expiry = std::make_unique<ExpiryFamily>(handle());
+    derived = {index.get(), feed.get(), agents.get(), stats.get(), expiry.get()};
   }
+
+  EpochSeconds NowSeconds() const { return SecondsOf(ClockOr(clock).NowMillis()); }
 
   // Reads the stored records of `arns` into `out` (nullopt: none stored).
   Status ReadRecords(std::span<const std::string_view> arns, std::vector<std::optional<ExecutionRecord>>& out) const {
@@ -129,18 +136,22 @@ struct RocksDbStore::Rep {
     return {};
   }
 
-  // Writes the group's replaced records and every derived family's share of
-  // them in one WriteBatch.
-  Status Write(const MergedGroup& merged) {
-    std::vector<std::string> values(merged.replaced.size());
+  // Writes (or deletes) the replaced records and every derived family's
+  // share of them in one WriteBatch.
+  Status Write(std::span<const Replacement> replaced, std::span<const ExecutionRecord* const> applied) {
+    std::vector<std::string> values(replaced.size());
     rocksdb::WriteBatch batch;
     for (std::size_t i = 0; i < values.size(); ++i) {
-      const ExecutionRecord& record = *merged.replaced[i].after;
-      EncodeRecordValue(record, values[i]);
-      const rocksdb::Status status = batch.Put(records, ToSlice(record.execution_arn), values[i]);
+      rocksdb::Status status;
+      if (const ExecutionRecord* record = replaced[i].after; record != nullptr) {
+        EncodeRecordValue(*record, values[i]);
+        status = batch.Put(records, ToSlice(record->execution_arn), values[i]);
+      } else {
+        status = batch.Delete(records, ToSlice(replaced[i].before->execution_arn));
+      }
       if (!status.ok()) return StoreFailure(path, status, "building a write batch");
     }
-    const GroupChanges changes{merged.replaced, values, merged.changes};
+    const GroupChanges changes{replaced, values, applied};
     Settlement settlement(derived);
     for (DerivedFamily* family : derived) {
       if (auto staged = family->Stage(changes, batch); !staged) return staged;
@@ -191,8 +202,14 @@ struct RocksDbStore::Rep {
 };
 
 struct RocksDbStore::Writer {
+  struct Sweep {
+    EpochSeconds now;
+    std::size_t limit;
+  };
   std::span<const ExecutionRecord> candidates;
+  std::optional<Sweep> sweep;          // DeleteExpired's, instead of candidates.
   std::vector<ApplyOutcome> outcomes;  // Written by the leader.
+  std::size_t deleted = 0;             // Written by the leader: what the sweep deleted.
   Status status;                       // Written by the leader.
   bool done = false;                   // Guarded by Rep::mu.
   std::condition_variable cv;
@@ -246,6 +263,8 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   if (!status.ok()) return StoreFailure(options.path, status, "open");
   rep->db.reset(db);
   rep->records = rep->handles[kRecordsHandle];
+  rep->retention = options.retention;
+  rep->clock = options.clock;
   rep->RegisterFamilies(options);
 
   auto secret = OpenMeta(MetaHandles{db, rep->handles[kMetaHandle], rep->records, rep->path}, rep->derived);
@@ -258,17 +277,33 @@ Result<std::vector<ApplyOutcome>> RocksDbStore::Apply(std::span<const ExecutionR
                                                       KnownOutcomes*) {
   if (candidates.empty()) return std::vector<ApplyOutcome>();
   if (rep_->read_only) return Fail(ErrorCode::kUnavailable, ReadOnlyMessage());
+  std::vector<ExecutionRecord> stamped;
   Writer self;
-  self.candidates = candidates;
+  self.candidates = WithExpiry(rep_->retention, candidates, stamped);
+  if (auto committed = Commit(self); !committed) return std::unexpected(std::move(committed.error()));
+  return std::move(self.outcomes);
+}
 
+Result<std::size_t> RocksDbStore::DeleteExpired(EpochSeconds now, std::size_t limit) {
+  if (limit == 0) return std::size_t{0};
+  if (rep_->read_only) return Fail(ErrorCode::kUnavailable, ReadOnlyMessage());
+  Writer self;
+  self.sweep = Writer::Sweep{now, limit};
+  if (auto committed = Commit(self); !committed) return std::unexpected(std::move(committed.error()));
+  return self.deleted;
+}
+
+Status RocksDbStore::Commit(Writer& self) {
   std::unique_lock lock(rep_->mu);
   rep_->writers.push_back(&self);
   self.cv.wait(lock, [&] { return self.done || rep_->writers.front() == &self; });
   if (!self.done) {
-    // Leader: commit everyone queued so far, up to the group limit.
+    // Leader: commit everyone queued so far, up to the group limit; a sweep
+    // commits alone.
     std::vector<Writer*> group;
     std::size_t total = 0;
     for (Writer* writer : rep_->writers) {
+      if (!group.empty() && (writer->sweep || group.front()->sweep)) break;
       if (!group.empty() && total + writer->candidates.size() > kMaxGroupCandidates) break;
       group.push_back(writer);
       total += writer->candidates.size();
@@ -291,11 +326,11 @@ Result<std::vector<ApplyOutcome>> RocksDbStore::Apply(std::span<const ExecutionR
     if (!rep_->writers.empty()) rep_->writers.front()->cv.notify_one();
   }
   lock.unlock();
-  if (!self.status) return std::unexpected(std::move(self.status.error()));
-  return std::move(self.outcomes);
+  return std::move(self.status);
 }
 
 Status RocksDbStore::CommitGroup(std::span<Writer* const> group) {
+  if (group.front()->sweep) return CommitSweep(*group.front());
   if (auto resumed = rep_->ResumeWrites(); !resumed) return resumed;
   std::vector<std::span<const ExecutionRecord>> calls;
   calls.reserve(group.size());
@@ -306,11 +341,40 @@ Status RocksDbStore::CommitGroup(std::span<Writer* const> group) {
   MergedGroup merged = MergeGroup(calls, executions, stored);
   for (std::size_t i = 0; i < group.size(); ++i) group[i]->outcomes = std::move(merged.outcomes[i]);
   if (merged.changes.empty()) return {};
-  return rep_->Write(merged);
+  return rep_->Write(merged.replaced, merged.changes);
+}
+
+Status RocksDbStore::CommitSweep(Writer& sweep) {
+  if (auto resumed = rep_->ResumeWrites(); !resumed) return resumed;
+  auto due = rep_->expiry->Due(sweep.sweep->now, sweep.sweep->limit);
+  if (!due) return std::unexpected(due.error());
+  if (due->empty()) return {};
+  std::vector<std::string_view> arns;
+  arns.reserve(due->size());
+  for (const ExpiryFamily::Expired& entry : *due) arns.push_back(entry.execution_arn);
+  std::vector<std::optional<ExecutionRecord>> stored;
+  if (auto read = rep_->ReadRecords(arns, stored); !read) return read;
+  std::vector<Replacement> deleted;
+  deleted.reserve(stored.size());
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    if (!stored[i] || stored[i]->ttl != (*due)[i].ttl) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("rocksdb store {}: the expiry entry of {} disagrees with its record", rep_->path,
+                              Quoted(arns[i])));
+    }
+    deleted.push_back(Replacement{&*stored[i], nullptr});
+  }
+  std::sort(deleted.begin(), deleted.end(), [](const Replacement& a, const Replacement& b) {
+    return a.before->execution_arn < b.before->execution_arn;
+  });
+  if (auto written = rep_->Write(deleted, {}); !written) return written;
+  rep_->expiry->SweptThrough(due->back());
+  sweep.deleted = deleted.size();
+  return {};
 }
 
 Result<std::vector<ExecutionRecord>> RocksDbStore::Scan(const ScanRequest& request) {
-  return rep_->index->Scan(request);
+  return rep_->index->Scan(request, rep_->NowSeconds());
 }
 
 Result<std::optional<ExecutionRecord>> RocksDbStore::Get(std::string_view execution_arn) {
@@ -320,6 +384,7 @@ Result<std::optional<ExecutionRecord>> RocksDbStore::Get(std::string_view execut
   if (!status.ok()) return StoreFailure(rep_->path, status, "reading a record");
   auto record = DecodeRecordValue(execution_arn, ToView(value));
   if (!record) return std::unexpected(record.error());
+  if (IsExpired(*record, rep_->NowSeconds())) return std::optional<ExecutionRecord>();
   return std::optional<ExecutionRecord>(std::move(*record));
 }
 
@@ -347,7 +412,24 @@ Status RocksDbStore::WriteCheckpoint(std::string_view name, std::string_view val
 }
 
 Result<ChangeRange> RocksDbStore::ReadChanges(std::uint64_t after, std::size_t limit) {
-  return rep_->feed->Read(after, limit);
+  if (!rep_->expiry->MayHaveEntries()) return rep_->feed->Read(after, limit);
+  // A change is shown while its execution's record is stored and unexpired:
+  // the changes of swept records are gone with them, without a scan of the feed.
+  const EpochSeconds now = rep_->NowSeconds();
+  return rep_->feed->Read(after, limit, [this, now](std::vector<RecordChange>& changes) -> Status {
+    std::vector<std::string_view> arns;
+    arns.reserve(changes.size());
+    for (const RecordChange& change : changes) arns.push_back(change.record.execution_arn);
+    std::vector<std::optional<ExecutionRecord>> current;
+    if (auto read = rep_->ReadRecords(arns, current); !read) return read;
+    std::vector<RecordChange> kept;
+    kept.reserve(changes.size());
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      if (current[i] && !IsExpired(*current[i], now)) kept.push_back(std::move(changes[i]));
+    }
+    changes = std::move(kept);
+    return {};
+  });
 }
 
 Result<std::vector<AgentSummary>> RocksDbStore::ListAgents() {

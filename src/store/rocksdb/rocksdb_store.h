@@ -10,8 +10,9 @@
 //   changes  the change feed (change_feed_family.h)
 //   agents   each agent's count of records (agent_counts_family.h)
 //   stats    the hourly cells of ReadHourlyStats (hourly_stats_family.h)
-// A record, its index entries, its change, its agent's count and its hourly
-// cell always change in one WriteBatch. A store written by an older build
+//   expiry   the records that have a ttl, by ttl (expiry_family.h)
+// A record, its index entries, its change, its agent's count, its hourly
+// cell and its expiry entry always change in one WriteBatch. A store written by an older build
 // gets the families it lacks, or has in an older layout, at its first open,
 // from one scan of the records (store_meta.h).
 //
@@ -21,6 +22,8 @@
 // the records and each derived family's share (derived_family.h) in one
 // WriteBatch (one fsync with Durability::kSync) and hands each caller its own
 // outcomes. Only a leader reads and writes records, so merging is never racy.
+// DeleteExpired queues the same way and, once it leads, commits a group of
+// its own: the expired records and every family's share of them.
 #pragma once
 
 #include <cstddef>
@@ -32,9 +35,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/query.h"
 #include "core/record.h"
+#include "core/retention.h"
 #include "store/execution_store.h"
 #include "store/rocksdb/info_log.h"
 
@@ -67,6 +72,10 @@ struct RocksDbStoreOptions {
   // When the disk is too full to open the store for writing, open it
   // read-only instead: reads answer, Apply and WriteHealth fail kUnavailable.
   bool read_only_when_full = false;
+  // The ttl Apply gives every record (ExecutionStore's header); empty: none.
+  RetentionPolicy retention;
+  // What "now" is for expiry; not owned; nullptr: the system's clock.
+  const Clock* clock = nullptr;
 };
 
 class RocksDbStore final : public ExecutionStore {
@@ -108,6 +117,14 @@ class RocksDbStore final : public ExecutionStore {
   // From the hourly cells kept with the records: one range read per agent
   // (one in all when the request names the agent), in one snapshot.
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
+  // One commit of at most `limit` records, through the group commit (so
+  // never racing Apply): one range read of the expiry family, one MultiGet
+  // of the records it names, one WriteBatch deleting them with their index
+  // entries, agent counts, hourly cells and expiry entries. Change-feed
+  // entries stay until trimmed but are never read again (ReadChanges). A
+  // crash between commits loses nothing: the next call goes on where the
+  // expiry family says. Errors as Apply's.
+  Result<std::size_t> DeleteExpired(EpochSeconds now, std::size_t limit) override;
   // In the meta family under "checkpoint/<name>"; a write is one WriteBatch
   // of its own, fsync'd as Apply's are.
   Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
@@ -137,9 +154,14 @@ class RocksDbStore final : public ExecutionStore {
 
   std::string ReadOnlyMessage() const;
 
+  // Queues `self` and, once it leads, commits it with the writers queued
+  // behind it; self's status.
+  Status Commit(Writer& self);
   // Merges and writes the candidates of `group` in one WriteBatch; the result
   // of every writer in it. Called by the leader only, without the queue lock.
   Status CommitGroup(std::span<Writer* const> group);
+  // The leader's share of DeleteExpired: deletes up to `sweep.limit`.
+  Status CommitSweep(Writer& sweep);
 
   std::unique_ptr<Rep> rep_;
 };

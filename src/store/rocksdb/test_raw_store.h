@@ -15,13 +15,13 @@ namespace exidx {
 class RawStore {
  public:
   // The column families, in the order RocksDbStore opens them.
-  enum Family { kMeta, kRecords, kIndex, kChanges, kAgents, kStats };
+  enum Family { kMeta, kRecords, kIndex, kChanges, kAgents, kStats, kExpiry };
 
   // nullptr (with a test failure) when the directory does not open.
   static std::unique_ptr<RawStore> Open(const std::string& path) {
     auto raw = std::unique_ptr<RawStore>(new RawStore);
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "records", "index", "changes", "agents", "stats"}) {
+    for (const char* name : {"default", "records", "index", "changes", "agents", "stats", "expiry"}) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     rocksdb::DB* db = nullptr;
