@@ -155,6 +155,43 @@ TEST_F(LambdaDynamoDbTest, TheIndexHandlerWritesTheTtlOfTheRetentionInItsEnviron
   EXPECT_EQ((*page)[0].ttl, -SecondsOf(-(*page)[0].indexed_at) + 30 * 86'400);
 }
 
+// The scheduled reconcile: the first run finds the executions no event
+// brought; once one of them stops with its event lost, the next run repairs
+// it. Each run logs its counts as CloudWatch embedded metrics.
+TEST_F(LambdaDynamoDbTest, TheReconcileHandlerDiscoversAndRepairsOnItsSchedule) {
+  auto sfn = aws::JsonClient::Create(moto_.Context(), aws::AwsService::kStepFunctions, "AWSStepFunctions");
+  ASSERT_TRUE(sfn) << sfn.error().message;
+  std::vector<std::string> arns;
+  for (int i = 0; i < 3; ++i) {
+    const json::object start{{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:sql-agent-prod"},
+                             {"name", "lost-" + std::to_string(i)}};
+    auto started = (*sfn)->Call("StartExecution", json::serialize(start));
+    ASSERT_TRUE(started) << started.error().message;
+    arns.emplace_back(ParseObject(*started).at("executionArn").as_string());
+  }
+  constexpr std::string_view kScheduled =
+      R"({"version":"0","id":"1","detail-type":"Scheduled Event","source":"aws.events","detail":{}})";
+  FakeRuntimeApi runtime;
+  runtime.Enqueue(std::string(kScheduled));
+  auto lambda = Start(runtime, "reconcile", 2, {{"EXIDX_RECONCILE_OLDER_THAN", "0m"}});
+  auto first = runtime.WaitForResults(1, std::chrono::seconds(60));
+  ASSERT_EQ(first.size(), 1u) << lambda->Log();
+  ASSERT_FALSE(first[0].is_error) << first[0].body;
+  EXPECT_EQ(ParseObject(first[0].body).at("discovered").as_int64(), 3) << first[0].body;
+
+  ASSERT_TRUE((*sfn)->Call("StopExecution", json::serialize(json::object{{"executionArn", arns[1]}})));
+  runtime.Enqueue(std::string(kScheduled));
+  ASSERT_EQ(lambda->Wait(std::chrono::seconds(60)), 0) << lambda->Log();
+  auto results = runtime.WaitForResults(2);
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_FALSE(results[1].is_error) << results[1].body;
+  const auto second = ParseObject(results[1].body);
+  EXPECT_EQ(second.at("stale").as_int64(), 3) << results[1].body;
+  EXPECT_EQ(second.at("repaired").as_int64(), 1) << results[1].body;
+  EXPECT_NE(lambda->Log().find(R"("Namespace":"ExecutionIndex")"), std::string::npos) << lambda->Log();
+  EXPECT_NE(lambda->Log().find(R"("ReconcileRepaired":1)"), std::string::npos) << lambda->Log();
+}
+
 TEST_F(LambdaDynamoDbTest, StoreOutageIsALambdaErrorNotSuccess) {
   const auto events = Events();
   FakeRuntimeApi runtime;
