@@ -46,11 +46,12 @@ class DynamoDbItemTest : public ::testing::Test {
 };
 
 TEST_F(DynamoDbItemTest, IntegerAttributesAreRead) {
-  auto record = GetAnswered(ItemWith(R"(,"redriveCount":{"N":"3"},"ttl":{"N":"1767225600"})"));
+  // A ttl far ahead (2100): an item whose ttl has passed is not returned at all.
+  auto record = GetAnswered(ItemWith(R"(,"redriveCount":{"N":"3"},"ttl":{"N":"4102444800"})"));
   ASSERT_TRUE(record) << record.error().message;
   ASSERT_TRUE(record->has_value());
   EXPECT_EQ((*record)->redrive_count, 3);
-  EXPECT_EQ((*record)->ttl, 1767225600);
+  EXPECT_EQ((*record)->ttl, 4102444800);
   auto plain = GetAnswered(ItemWith(""));
   ASSERT_TRUE(plain && plain->has_value());
   EXPECT_EQ((*plain)->redrive_count, 0);
