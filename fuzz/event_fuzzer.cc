@@ -35,22 +35,6 @@ std::size_t Characters(std::string_view text) {
   return count;
 }
 
-ExecutionRecord RecordOf(const StatusChangeEvent& event) {
-  return ExecutionRecord{
-      .execution_arn = event.execution_arn,
-      .agent_name = "agent",
-      .state_machine_arn = event.state_machine_arn,
-      .execution_name = event.execution_name,
-      .status = event.status,
-      .start_date = event.start_date,
-      .stop_date = event.stop_date,
-      .redrive_count = event.redrive_count,
-      .error = event.error,
-      .cause = event.cause,
-      .indexed_at = event.stop_date.value_or(event.start_date),
-  };
-}
-
 void CheckRendered(const ExecutionRecord& record) {
   boost::system::error_code ec;
   const json::value value = json::parse(RenderRecord(record), ec);
@@ -80,7 +64,7 @@ void CheckEvent(const ParsedEvent& parsed) {
   if (event->stop_date) FUZZ_CHECK(*event->stop_date >= event->start_date && *event->stop_date <= kMaxEpochMillis);
   FUZZ_CHECK(event->redrive_count >= 0);
   FUZZ_CHECK(!event->cause || event->cause->size() <= kMaxCauseBytes);
-  const ExecutionRecord record = RecordOf(*event);
+  const ExecutionRecord record = RecordOf(*event, "agent", event->stop_date.value_or(event->start_date));
   CheckRecord(record);
   CheckRendered(record);
 }

@@ -247,4 +247,20 @@ Result<std::vector<ParsedEvent>> ParseEventBatch(std::string_view body, std::siz
   return events;
 }
 
+ExecutionRecord RecordOf(const StatusChangeEvent& event, std::string agent_name, EpochMillis now) {
+  return ExecutionRecord{
+      .execution_arn = event.execution_arn,
+      .agent_name = std::move(agent_name),
+      .state_machine_arn = event.state_machine_arn,
+      .execution_name = event.execution_name,
+      .status = event.status,
+      .start_date = event.start_date,
+      .stop_date = event.stop_date,
+      .redrive_count = event.redrive_count,
+      .error = event.error,
+      .cause = event.cause,
+      .indexed_at = now,
+  };
+}
+
 }  // namespace exidx

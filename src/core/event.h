@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/record.h"
 #include "core/status.h"
 #include "core/time.h"
 
@@ -35,6 +36,10 @@ struct SkippedEvent {
 };
 
 using ParsedEvent = std::variant<StatusChangeEvent, SkippedEvent>;
+
+// The record a status change makes for an execution of agent `agent_name`,
+// stamped indexed_at = now.
+ExecutionRecord RecordOf(const StatusChangeEvent& event, std::string agent_name, EpochMillis now);
 
 // Parses one envelope. `position` (1-based) names the event in messages, e.g.
 // "event 3 (id 'a8b2...'): detail.status: expected one of RUNNING, ..., got 'DONE'".

@@ -23,22 +23,6 @@ std::string RenderIngestCounts(const IngestCounts& c) {
 Indexer::Indexer(ExecutionStore& store, AgentResolver& agents, const Clock& clock)
     : store_(store), agents_(agents), clock_(clock) {}
 
-ExecutionRecord RecordOf(const StatusChangeEvent& event, std::string agent_name, EpochMillis now) {
-  return ExecutionRecord{
-      .execution_arn = event.execution_arn,
-      .agent_name = std::move(agent_name),
-      .state_machine_arn = event.state_machine_arn,
-      .execution_name = event.execution_name,
-      .status = event.status,
-      .start_date = event.start_date,
-      .stop_date = event.stop_date,
-      .redrive_count = event.redrive_count,
-      .error = event.error,
-      .cause = event.cause,
-      .indexed_at = now,
-  };
-}
-
 Result<PreparedBatch> PrepareBatch(std::span<const ParsedEvent> events, AgentResolver& agents, EpochMillis now,
                                    const Deadline& deadline) {
   PreparedBatch batch;

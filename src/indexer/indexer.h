@@ -28,10 +28,6 @@ struct IngestCounts {
 // {"received": 3, "indexed": 2, "unchanged": 1, "skipped": 0}
 std::string RenderIngestCounts(const IngestCounts& counts);
 
-// The record a status change makes for an execution of agent `agent_name`,
-// stamped indexed_at = now.
-ExecutionRecord RecordOf(const StatusChangeEvent& event, std::string agent_name, EpochMillis now);
-
 // The records a batch of events would write: one candidate per indexed event,
 // in order, stamped indexed_at = now; `counts` has received and skipped filled
 // in. Resolving agents may fail (kUnavailable, also when `deadline` passes
