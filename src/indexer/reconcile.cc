@@ -72,9 +72,9 @@ Reconcile::Reconcile(ExecutionStore& store, AgentResolver& agents, aws::StepFunc
                      const Clock& clock, ReconcileOptions options)
     : store_(store), agents_(agents), step_functions_(step_functions), clock_(clock), options_(std::move(options)) {}
 
-bool Reconcile::MayCall() const {
+bool Reconcile::MayCall(std::uint64_t budget) const {
   const bool out_of_time = options_.deadline.bounded() && options_.deadline.Remaining() < kCallMargin;
-  return !out_of_time && step_functions_.Stats().calls.calls - calls_before_ < options_.max_calls;
+  return !out_of_time && step_functions_.Stats().calls.calls - calls_before_ < budget;
 }
 
 Result<ReconcileCounts> Reconcile::Run() {
@@ -82,9 +82,7 @@ Result<ReconcileCounts> Reconcile::Run() {
   calls_before_ = step_functions_.Stats().calls.calls;
   ReconcileCounts counts;
   if (auto repaired = RepairStale(counts); !repaired) return std::unexpected(repaired.error());
-  if (!counts.stopped) {
-    if (auto discovered = Discover(counts); !discovered) return std::unexpected(discovered.error());
-  }
+  if (auto discovered = Discover(counts); !discovered) return std::unexpected(discovered.error());
   counts.calls = step_functions_.Stats().calls.calls - calls_before_;
   return counts;
 }
@@ -104,7 +102,9 @@ Status Reconcile::RepairStale(ReconcileCounts& counts) {
       if (!page) return std::unexpected(page.error());
       std::vector<ExecutionRecord> candidates;
       for (const ExecutionRecord& record : *page) {
-        if (!MayCall()) {
+        // Half the budget at most: records that keep running (long
+        // executions) must not starve the discovery of lost ones.
+        if (!MayCall(options_.max_calls - options_.max_calls / 2)) {
           counts.stopped = true;
           break;
         }

@@ -3,7 +3,8 @@
 // lost stays RUNNING in the index, and one whose every event was lost is
 // missing from it. A reconcile run, meant to be scheduled (every 15 minutes
 // in deploy/template.yaml), does two things within a budget of Step
-// Functions calls:
+// Functions calls, the first taking at most half of it (so that records of
+// executions that keep running, however many, never starve the second):
 //   1. stale records: every RUNNING or PENDING_REDRIVE record that started
 //      more than `older_than` ago is described again (DescribeExecution) and
 //      merged by the version rule. The records are visited oldest first from
@@ -73,7 +74,8 @@ class Reconcile {
  private:
   Status RepairStale(ReconcileCounts& counts);
   Status Discover(ReconcileCounts& counts);
-  bool MayCall() const;
+  // Whether the run may make one more call within `budget` calls in all.
+  bool MayCall(std::uint64_t budget) const;
 
   ExecutionStore& store_;
   AgentResolver& agents_;

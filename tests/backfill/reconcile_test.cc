@@ -96,6 +96,21 @@ TEST_F(ReconcileTest, ExecutionsWhoseTerminalEventWasLostBecomeTerminal) {
   EXPECT_EQ(again->repaired, 0u);
 }
 
+TEST_F(ReconcileTest, RecordsThatKeepRunningNeverStarveDiscovery) {
+  StepFunctionsWorld world(regions_->Home());
+  const std::string running = world.StateMachine("long-running-agent", kAgentTags);
+  world.Executions(running, 30);  // RUNNING, and they stay so.
+  IndexAsRunning(running);
+  const std::string lost = world.StateMachine("events-lost-agent", kAgentTags);
+  const auto arns = world.Executions(lost, 2);
+
+  auto counts = RunReconcile({.max_calls = 10, .state_machines = {lost}});
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ(counts->stale, 5u);  // Half the budget; the other half lists.
+  EXPECT_EQ(counts->discovery.indexed, 2u);
+  EXPECT_EQ(Statuses().count(arns[0]), 1u);
+}
+
 TEST_F(ReconcileTest, AnExecutionNeverSeenAppears) {
   StepFunctionsWorld world(regions_->Home());
   const std::string machine = world.StateMachine("all-events-lost", kAgentTags);
@@ -125,7 +140,9 @@ TEST_F(ReconcileTest, EachRunKeepsToItsCallBudgetAndSuccessiveRunsReachEveryReco
     ASSERT_TRUE(counts) << counts.error().message;
     EXPECT_LE(regions_->Stats().calls.calls - before, 8u);
     EXPECT_EQ(counts->calls, regions_->Stats().calls.calls - before);
-    repaired += counts->repaired;
+    EXPECT_LE(counts->stale, 4u);  // The stale pass takes half the budget at most.
+    // The listing brings the newer status of the ones it reaches too.
+    repaired += counts->repaired + counts->discovery.indexed;
   }
   EXPECT_EQ(repaired, arns.size());
   EXPECT_GE(runs, 4);  // 25 descriptions at 8 calls a run.
