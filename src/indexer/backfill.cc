@@ -246,7 +246,10 @@ Status Backfill::BackfillStateMachine(const StateMachine& machine) {
   // Express workflows keep no history in the API (ListExecutions refuses
   // them) and send no status-change events: nothing to index.
   if (machine.express) return finish(false);
-  auto agent = agents_.AgentNameOf(machine.arn);
+  // A tag lookup is a call too (unless cached), and waits for its token no
+  // longer than the run may last.
+  if (!MayCall()) return {};
+  auto agent = agents_.AgentNameOf(machine.arn, options_.deadline);
   if (!agent) return std::unexpected(agent.error());
   if (!agent->has_value()) return finish(false);
 
