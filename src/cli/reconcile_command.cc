@@ -82,14 +82,18 @@ void AddReconcileCommand(CLI::App& app, int& exit_status) {
       "from where the previous run stopped), and the executions that started since the previous run (less "
       "--overlap) are listed, the ones never seen added. Meant to run on a schedule; prints the counts as JSON.");
   command->add_option("--older-than", options->older_than, "Records running for longer than this are described")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("EXIDX_RECONCILE_OLDER_THAN");
   command->add_option("--max-calls", options->max_calls, "Step Functions calls one run makes at most")
       ->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}))
+      ->envname("EXIDX_RECONCILE_MAX_CALLS");
   command->add_option("--overlap", options->overlap, "Discovery lists this far before the previous run's start")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("EXIDX_RECONCILE_OVERLAP");
   command->add_option("--first-window", options->first_window, "How far back the first run discovers")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("EXIDX_RECONCILE_FIRST_WINDOW");
   command->add_option("--state-machine", options->state_machines,
                       "Discover in this state machine only (its ARN; repeatable); default: every one of the region");
   command->add_option("--parallel", options->parallel, "State machines listed at once")

@@ -9,16 +9,20 @@ void AddStepFunctionsOptions(CLI::App& command, StepFunctionsOptions& options) {
       .add_option("--max-rps", options.max_rps,
                   "At most this many Step Functions requests per second per region, all APIs together "
                   "(default: only the per-API quotas)")
-      ->check(CLI::PositiveNumber);
-  command.add_flag("--no-rate-limit", options.no_rate_limit,
-                   "Do not hold requests to Step Functions' published per-API quotas (ListExecutions, "
-                   "DescribeExecution, ListTagsForResource...) on the client; throttling is still retried");
+      ->check(CLI::PositiveNumber)
+      ->envname("EXIDX_MAX_RPS");
+  command
+      .add_flag("--no-rate-limit", options.no_rate_limit,
+                "Do not hold requests to Step Functions' published per-API quotas (ListExecutions, "
+                "DescribeExecution, ListTagsForResource...) on the client; throttling is still retried")
+      ->envname("EXIDX_NO_RATE_LIMIT");
   command
       .add_option("--max-attempts", options.max_attempts,
                   "Attempts per Step Functions call before the run stops (throttling and 5xx are retried with "
                   "backoff up to 20 s)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100));
+      ->check(CLI::Range(1, 100))
+      ->envname("EXIDX_MAX_ATTEMPTS");
 }
 
 Result<std::shared_ptr<aws::StepFunctionsRegions>> MakeStepFunctionsRegions(const StepFunctionsOptions& options) {
