@@ -29,11 +29,16 @@ fi
 
 # The browser tests' npm packages (playwright-core, pinned by the committed
 # package-lock.json); never a browser download: they drive Debian's chromium.
+# dynalite (pinned the same way) is the second DynamoDB implementation of the
+# DynamoDB conformance suite.
 install_web_test_packages() {
-  local web
-  web="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
-  if [ -f "$web/package-lock.json" ] && [ ! -f "$web/node_modules/playwright-core/package.json" ]; then
-    (cd "$web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  local root
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  if [ -f "$root/tests/web/package-lock.json" ] && [ ! -f "$root/tests/web/node_modules/playwright-core/package.json" ]; then
+    (cd "$root/tests/web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ -f "$root/tests/dynalite/package-lock.json" ] && [ ! -f "$root/tests/dynalite/node_modules/dynalite/package.json" ]; then
+    (cd "$root/tests/dynalite" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 

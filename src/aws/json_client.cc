@@ -36,6 +36,12 @@ ServiceError ParseServiceError(const HttpResponse& response) {
         break;
       }
     }
+    if (const auto* reasons = object.if_contains("CancellationReasons"); reasons && reasons->is_array()) {
+      for (const auto& reason : reasons->get_array()) {
+        const auto* code = reason.is_object() ? reason.get_object().if_contains("Code") : nullptr;
+        error.cancellation_reasons.emplace_back(code && code->is_string() ? code->get_string() : "None");
+      }
+    }
   }
   if (error.type.empty()) {
     // Some answers carry the type only in a header (x-amzn-ErrorType: Type:http://...).

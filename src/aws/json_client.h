@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aws/credentials.h"
 #include "aws/environment.h"
@@ -69,6 +70,10 @@ struct ServiceError {
   std::string type;     // `__type` after its last '#': "ConditionalCheckFailedException".
   std::string message;  // `message` or `Message`; may be empty.
   int http_status = 0;
+  // A TransactionCanceledException's CancellationReasons: each Code, by the
+  // position of its TransactItems entry ("None", "ConditionalCheckFailed",
+  // "TransactionConflict", ...).
+  std::vector<std::string> cancellation_reasons;
 };
 
 // Counted at the client, for tests and metrics: what calls cost.

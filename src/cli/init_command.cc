@@ -1,7 +1,9 @@
 // exidx init: creates (or completes) the DynamoDB table of a dynamodb://TABLE
 // store, and with --migrate then migrates its items (migrate_command.h). The
 // embedded store needs no init: it is created on first open.
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "aws/environment.h"
 #include "aws/json_client.h"
@@ -17,6 +19,9 @@ struct InitOptions {
   StoreOptions store;
   bool seed_indexes_only = false;
   bool migrate = false;
+  // How long to wait, after adding StatsIndex to an existing table, before
+  // counting its records (see kLayoutRefresh).
+  int statistics_wait_seconds = static_cast<int>(kLayoutRefresh.count()) + 5;
 };
 
 int RunInit(const InitOptions& options) {
@@ -45,8 +50,22 @@ int RunInit(const InitOptions& options) {
   if (options.migrate) {
     // The counts are then standard output's only line, as for exidx migrate.
     std::cerr << "exidx init: table " << table << " is ready; migrating its items\n";
-    return RunMigrate(table, MigrateSettings{});
+    if (const int migrated = RunMigrate(table, MigrateSettings{}); migrated != 0) return migrated;
   }
+  if ((*store)->keeps_statistics()) {
+    if (created->added_statistics) {
+      // Processes that opened the table before keep no statistics until they
+      // look again: counting before then could race one of them.
+      std::cerr << "exidx init: waiting " << options.statistics_wait_seconds
+                << " s for running servers to start keeping the statistics\n";
+      std::this_thread::sleep_for(std::chrono::seconds(options.statistics_wait_seconds));
+    }
+    auto counted = DynamoDbStore::CountExisting(
+        (*store)->client(), table, [](const std::string& line) { std::cerr << "exidx init: " << line << '\n'; });
+    if (!counted) return ReportError(counted.error());
+    std::cerr << "exidx init: " << *counted << " records counted in the statistics\n";
+  }
+  if (options.migrate) return 0;
   std::cout << "table " << table << " is ready" << ((*store)->has_full_layout() ? "" : " (seed indexes only)") << '\n';
   return 0;
 }
@@ -65,6 +84,14 @@ void AddInitCommand(CLI::App& app, int& exit_status) {
   command->add_flag("--migrate", options->migrate,
                     "Then run exidx migrate (default settings): give the items written without the index "
                     "attributes (by the first design) those attributes, so that every index serves them");
+  command
+      ->add_option("--statistics-wait", options->statistics_wait_seconds,
+                   "Seconds to wait, after adding the statistics index to an existing table, before counting its "
+                   "records: servers that have the table open start keeping the statistics within a minute, and "
+                   "counting before then could race them (0 when none has it open)")
+      ->check(CLI::Range(0, 3600))
+      ->envname("EXIDX_STATISTICS_WAIT")
+      ->capture_default_str();
   command->callback([options, &exit_status] { exit_status = RunInit(*options); });
 }
 

@@ -37,24 +37,23 @@ int FreePort() {
   return port;
 }
 
-std::string MotoServerPath() {
-  if (const char* path = std::getenv("EXIDX_MOTO_SERVER")) return path;
-  for (const char* candidate :
-       {"/root/.pyenv/shims/moto_server", "/usr/local/bin/moto_server", "/usr/bin/moto_server"}) {
-    if (::access(candidate, X_OK) == 0) return candidate;
+// The Python that has moto: the one beside moto_server (tests/aws/
+// moto_serialized.py runs moto_server's main one request at a time).
+std::string MotoPython() {
+  if (const char* path = std::getenv("EXIDX_MOTO_PYTHON")) return path;
+  for (const char* candidate : {"/root/.pyenv/shims/python3", "/usr/local/bin/python3", "/usr/bin/python3"}) {
+    const std::string dir = std::string(candidate).substr(0, std::string(candidate).rfind('/'));
+    if (::access((dir + "/moto_server").c_str(), X_OK) == 0 && ::access(candidate, X_OK) == 0) return candidate;
   }
-  return "moto_server";  // From PATH.
+  return "python3";  // From PATH.
 }
 
 }  // namespace
 
 std::string MotoServer::DynalitePath() {
   if (const char* path = std::getenv("EXIDX_DYNALITE")) return path;
-#ifdef EXIDX_BINARY_DIR
-  return std::string(EXIDX_BINARY_DIR) + "/dynalite/node_modules/.bin/dynalite";
-#else
-  return "dynalite";
-#endif
+  // Installed by scripts/install-deps.sh from tests/dynalite/package-lock.json.
+  return std::string(EXIDX_SOURCE_DIR) + "/tests/dynalite/node_modules/.bin/dynalite";
 }
 
 MotoServer::MotoServer(Kind kind) {
@@ -67,9 +66,10 @@ MotoServer::MotoServer(Kind kind) {
   for (int tries = 0; tries < 3 && pid_ <= 0; ++tries) {
     port_ = FreePort();
     if (port_ == 0) continue;
-    const std::string program = kind == Kind::kMoto ? MotoServerPath() : DynalitePath();
+    const std::string program = kind == Kind::kMoto ? MotoPython() : DynalitePath();
     const std::string port = std::to_string(port_);
-    std::vector<std::string> args = {program, "-H", "127.0.0.1", "-p", port};
+    std::vector<std::string> args = {
+        program, std::string(EXIDX_SOURCE_DIR) + "/tests/aws/moto_serialized.py", "-H", "127.0.0.1", "-p", port};
     if (kind == Kind::kDynalite) args = {program, "--host", "127.0.0.1", "--port", port};
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());

@@ -19,7 +19,7 @@ class MotoServer {
   MotoServer() : MotoServer(Kind::kMoto) {}
   enum class Kind { kMoto, kDynalite };
   // kDynalite: npm's dynalite (a second DynamoDB implementation), from
-  // $EXIDX_DYNALITE or <build dir>/dynalite/node_modules/.bin/dynalite.
+  // $EXIDX_DYNALITE or tests/dynalite/node_modules/.bin/dynalite (scripts/install-deps.sh).
   explicit MotoServer(Kind kind);
   ~MotoServer();  // Stops it.
   MotoServer(const MotoServer&) = delete;

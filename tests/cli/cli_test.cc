@@ -294,7 +294,7 @@ TEST_F(CliMigrateTest, InitMigrateServesTheFirstDesignsRowsAndCountsAsJson) {
   const std::string last_progress = dry.err.substr(dry.err.rfind('{'));
   EXPECT_TRUE(json::parse(last_progress).at("done").as_bool()) << dry.err;
 
-  auto init = Exidx({"init", "--store", StoreUrl(), "--migrate"});
+  auto init = Exidx({"init", "--store", StoreUrl(), "--migrate", "--statistics-wait", "0"});
   ASSERT_EQ(init.exit_status, 0) << init.err;
   const auto counts = json::parse(init.out).as_object();
   EXPECT_EQ(counts.at("rewritten").as_int64(), 12);

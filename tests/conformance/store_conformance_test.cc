@@ -8,15 +8,30 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ostream>
 #include <random>
+#include <thread>
 
 #include "conformance/store_factories.h"
 #include "indexer/indexer.h"
 #include "query/list_executions.h"
 #include "support/fake_clock.h"
+#include "support/random_stream.h"
 #include "support/reference_store.h"
 
 namespace exidx {
+
+// Readable failures; internal linkage, found by argument-dependent lookup.
+[[maybe_unused]] static void PrintTo(const HourlyStat& s, std::ostream* os) {
+  *os << "{hour=" << s.hour << " agent=" << Quoted(s.agent_name) << " " << StatusName(s.status) << " n=" << s.executions
+      << " bins=";
+  for (const auto& [bin, n] : s.durations) *os << bin << ":" << n << ",";
+  *os << "}";
+}
+[[maybe_unused]] static void PrintTo(const AgentSummary& a, std::ostream* os) {
+  *os << Quoted(a.agent_name) << ":" << a.executions;
+}
+
 namespace {
 
 using testing::FakeClock;
@@ -369,6 +384,129 @@ TEST_P(StoreConformanceTest, CheckpointsAreKeptApartFromRecords) {
   if (agents) {
     EXPECT_TRUE(agents->empty());
   }
+}
+
+// Statistics: a record counts in exactly the cell of its current agent,
+// status and startDate hour, and in its agent's count, whatever duplicates,
+// order, redrives, agent changes or racing writers brought it there.
+constexpr EpochMillis kStatsBase = 1'759'000'000'000 - 1'759'000'000'000 % kMillisPerHour;
+
+std::vector<ExecutionRecord> StatisticsStream(std::uint32_t seed, int executions) {
+  return testing::RandomStream({.seed = seed,
+                                .executions = executions,
+                                .agents = {"sql-agent", "a", "ab", std::string("a\0b", 3), "Agent-\xce\xb2"},
+                                .start_from = kStatsBase - kMillisPerHour / 2,
+                                .start_to = kStatsBase + 10 * kMillisPerHour,
+                                .durations = {0, 30, 99, 100, 250, 1'000, 61'000, 3'600'000, 400'000'000},
+                                .terminal_statuses = {ExecutionStatus::kSucceeded, ExecutionStatus::kFailed,
+                                                      ExecutionStatus::kTimedOut, ExecutionStatus::kAborted},
+                                .agent_change = 0.2});
+}
+
+// Requests of every shape: all cells, by agent, by status, both, hour ranges.
+std::vector<StatsRequest> StatisticsRequests(std::mt19937_64& rng) {
+  const EpochMillis h = kMillisPerHour;
+  std::vector<StatsRequest> requests = {
+      {.from_hour = kStatsBase - 100 * h, .to_hour = kStatsBase + 100 * h},
+      {.from_hour = kStatsBase, .to_hour = kStatsBase},
+      {.from_hour = kStatsBase + 3 * h, .to_hour = kStatsBase + 4 * h},
+      {.agent_name = "nobody", .from_hour = kStatsBase - 100 * h, .to_hour = kStatsBase + 100 * h},
+      {.agent_name = std::string("a\0b", 3), .from_hour = kStatsBase - 100 * h, .to_hour = kStatsBase + 100 * h},
+  };
+  for (ExecutionStatus status : kAllStatuses) {
+    requests.push_back({.status = status, .from_hour = kStatsBase - 100 * h, .to_hour = kStatsBase + 100 * h});
+  }
+  for (int i = 0; i < 6; ++i) {
+    StatsRequest request;
+    if (rng() % 2 == 0) request.agent_name = rng() % 2 ? "a" : "sql-agent";
+    if (rng() % 2 == 0) request.status = kAllStatuses[rng() % kAllStatuses.size()];
+    const EpochMillis a = kStatsBase + (static_cast<EpochMillis>(rng() % 13) - 2) * h;
+    const EpochMillis b = kStatsBase + (static_cast<EpochMillis>(rng() % 13) - 2) * h;
+    request.from_hour = std::min(a, b);
+    request.to_hour = std::max(a, b);
+    requests.push_back(request);
+  }
+  return requests;
+}
+
+void ExpectSameStatistics(ExecutionStore& store, ExecutionStore& reference, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (const StatsRequest& request : StatisticsRequests(rng)) {
+    auto got = store.ReadHourlyStats(request);
+    ASSERT_TRUE(got) << got.error().message;
+    auto expected = reference.ReadHourlyStats(request);
+    ASSERT_TRUE(expected);
+    ASSERT_EQ(got->size(), expected->size()) << "hours [" << request.from_hour << ", " << request.to_hour << ")";
+    for (std::size_t i = 0; i < got->size(); ++i) {
+      EXPECT_EQ((*got)[i], (*expected)[i])
+          << "cell " << i << " of hours [" << request.from_hour << ", " << request.to_hour << ")";
+    }
+  }
+  auto agents = store.ListAgents();
+  ASSERT_TRUE(agents) << agents.error().message;
+  EXPECT_EQ(*agents, reference.ListAgents().value());
+}
+
+TEST_P(StoreConformanceTest, StatisticsCountEveryRecordInItsCurrentCell) {
+  if (!GetParam().statistics) GTEST_SKIP() << GetParam().name << " keeps no statistics";
+  const int streams = std::max(1, EnvInt("EXIDX_CONFORMANCE_STREAMS", 12) / 4);
+  for (int s = 0; s < streams; ++s) {
+    SCOPED_TRACE("stream " + std::to_string(s));
+    auto store = GetParam().open();
+    ASSERT_TRUE(store);
+    ReferenceStore reference;
+    const auto events = StatisticsStream(31 + s, 80);
+    std::mt19937_64 rng(31 + s);
+    ASSERT_TRUE(
+        store->ReadHourlyStats({.from_hour = kStatsBase - kMillisPerHour, .to_hour = kStatsBase}).value().empty());
+    int chunks = 0;
+    for (std::size_t at = 0; at < events.size();) {
+      const std::size_t n = std::min<std::size_t>(events.size() - at, 1 + rng() % 25);
+      const std::vector<ExecutionRecord> chunk(events.begin() + at, events.begin() + at + n);
+      auto applied = store->Apply(chunk);
+      ASSERT_TRUE(applied) << applied.error().message;
+      ASSERT_EQ(*applied, reference.Apply(chunk).value()) << "chunk at " << at;
+      at += n;
+      if (++chunks % 6 == 0) ExpectSameStatistics(*store, reference, rng());
+    }
+    ExpectSameStatistics(*store, reference, rng());
+  }
+}
+
+// Two writers apply the same versions, each in its own order, at once: each
+// record ends counted once, in its current cell.
+TEST_P(StoreConformanceTest, RacingWritersCountEveryRecordOnce) {
+  if (!GetParam().statistics) GTEST_SKIP() << GetParam().name << " keeps no statistics";
+  auto store = GetParam().open();
+  ASSERT_TRUE(store);
+  ReferenceStore reference;
+  const auto events = StatisticsStream(47, 60);
+  ASSERT_TRUE(reference.Apply(events));
+  std::vector<std::thread> writers;
+  std::vector<std::string> failures(2);
+  for (int w = 0; w < 2; ++w) {
+    writers.emplace_back([&, w] {
+      std::mt19937_64 rng(100 + w);
+      auto mine = events;
+      std::shuffle(mine.begin(), mine.end(), rng);
+      for (std::size_t at = 0; at < mine.size();) {
+        const std::size_t n = std::min<std::size_t>(mine.size() - at, 1 + rng() % 4);
+        const std::vector<ExecutionRecord> chunk(mine.begin() + at, mine.begin() + at + n);
+        if (auto applied = store->Apply(chunk); !applied) {
+          failures[w] = applied.error().message;
+          return;
+        }
+        at += n;
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  for (const auto& failure : failures) ASSERT_EQ(failure, "");
+  auto stored = store->Scan(ScanRequest{.order = SortOrder::kAsc, .limit = 100000});
+  ASSERT_TRUE(stored) << stored.error().message;
+  auto expected = reference.Scan(ScanRequest{.order = SortOrder::kAsc, .limit = 100000});
+  ASSERT_EQ(stored->size(), expected->size());
+  ExpectSameStatistics(*store, reference, 47);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformanceTest, ::testing::ValuesIn(AllStoreFactories()),

@@ -23,6 +23,8 @@ struct StoreFactory {
   std::string name;
   // A new, empty store; it is removed when the returned pointer is destroyed.
   std::function<std::unique_ptr<ExecutionStore>(const StoreSetup&)> open_with;
+  // Whether its stores keep statistics (ReadHourlyStats, ListAgents).
+  bool statistics = true;
 
   std::unique_ptr<ExecutionStore> open() const { return open_with(StoreSetup{}); }
 };

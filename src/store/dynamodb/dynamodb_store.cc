@@ -4,6 +4,7 @@
 #include "store/dynamodb/dynamodb_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "core/page_token.h"
 #include "store/dynamodb/bounded_calls.h"
 #include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/stat_cells.h"
 
 namespace exidx {
 namespace {
@@ -198,6 +200,19 @@ Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(std::unique_ptr<aws::
   return store;
 }
 
+namespace {
+std::int64_t MonotonicMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Status DynamoDbStore::RefreshLayout() {
+  if (has_stats_index_ && stats_readable_) return {};  // Nothing left to learn.
+  if (MonotonicMillis() < next_describe_millis_) return {};
+  return DescribeIndexes();
+}
+
 Status DynamoDbStore::DescribeIndexes() {
   aws::ServiceError service_error;
   auto body =
@@ -212,7 +227,7 @@ Status DynamoDbStore::DescribeIndexes() {
   }
   auto answer = ParseObject(*body, "DescribeTable");
   if (!answer) return std::unexpected(answer.error());
-  bool agent = false, status = false;
+  bool agent = false, status = false, agent_status = false, all = false, stats = false, stats_active = false;
   const auto* table = answer->if_contains("Table");
   const json::value* indexes =
       table && table->is_object() ? table->get_object().if_contains("GlobalSecondaryIndexes") : nullptr;
@@ -222,15 +237,25 @@ Status DynamoDbStore::DescribeIndexes() {
       const auto* name = index.get_object().if_contains("IndexName");
       const auto* state = index.get_object().if_contains("IndexStatus");
       if (!name || !name->is_string()) continue;
+      // Cells are kept from the moment the index exists (exidx init adds it
+      // to a live table, then counts what was written before).
+      stats |= name->get_string() == dynamodb::kStatsIndex;
       // An index still being built (CREATING, backfilling) cannot answer yet.
       if (state && state->is_string() && state->get_string() != "ACTIVE") continue;
       const std::string_view n = name->get_string();
       agent |= n == kAgentDateIndex;
       status |= n == kStatusDateIndex;
-      has_agent_status_index_ |= n == kAgentStatusDateIndex;
-      has_all_index_ |= n == kAllDateIndex;
+      agent_status |= n == kAgentStatusDateIndex;
+      all |= n == kAllDateIndex;
+      stats_active |= n == dynamodb::kStatsIndex;
     }
   }
+  // Indexes are only ever added: a flag once set stays set.
+  if (agent_status) has_agent_status_index_ = true;
+  if (all) has_all_index_ = true;
+  if (stats) has_stats_index_ = true;
+  if (stats_active) stats_readable_ = true;
+  next_describe_millis_ = MonotonicMillis() + std::chrono::milliseconds(kLayoutRefresh).count();
   if (!agent || !status) {
     return Fail(ErrorCode::kInternal, "dynamodb: table " + Quoted(options_.table_name) +
                                           " lacks AgentDateIndex or StatusDateIndex (run exidx init to add them)");
@@ -252,19 +277,14 @@ Status DynamoDbStore::PutLatest(std::span<const ExecutionRecord> candidates, con
                                 const Deadline& deadline, std::vector<ApplyOutcome>& outcomes) {
   // Only the first candidate of the greatest version can change the table;
   // the others' outcomes follow from the version stored before.
-  std::vector<std::string> versions;
-  std::size_t best = 0;
-  for (std::size_t k = 0; k < positions.size(); ++k) {
-    versions.push_back(VersionKey(candidates[positions[k]]));
-    if (versions[k] > versions[best]) best = k;
-  }
-  const ExecutionRecord& winner = candidates[positions[best]];
+  const dynamodb::CandidateVersions versions = dynamodb::VersionsOf(candidates, positions);
+  const ExecutionRecord& winner = candidates[positions[versions.greatest]];
   json::object request{
       {"TableName", options_.table_name},
       {"Item", EncodeItem(winner)},
       {"ConditionExpression", "attribute_not_exists(executionArn) OR attribute_not_exists(#v) OR #v < :v"},
       {"ExpressionAttributeNames", json::object{{"#v", "version"}}},
-      {"ExpressionAttributeValues", json::object{{":v", S(versions[best])}}},
+      {"ExpressionAttributeValues", json::object{{":v", S(versions.keys[versions.greatest])}}},
       {"ReturnValues", "ALL_OLD"},
   };
   aws::ServiceError service_error;
@@ -280,17 +300,13 @@ Status DynamoDbStore::PutLatest(std::span<const ExecutionRecord> candidates, con
     const auto* version = StringAttribute(old->get_object(), "version");
     stored = version ? std::string(*version) : std::string();  // No version: below all.
   }
-  for (std::size_t k = 0; k < positions.size(); ++k) {
-    if (!stored || versions[k] > *stored) {
-      outcomes[positions[k]] = ApplyOutcome::kIndexed;
-      stored = versions[k];
-    }
-  }
+  dynamodb::SetOutcomes(versions, positions, std::move(stored), outcomes);
   return {};
 }
 
 Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const ExecutionRecord> given, const Deadline& deadline,
                                                        KnownOutcomes* known) {
+  if (auto layout = RefreshLayout(); !layout) return std::unexpected(layout.error());
   std::vector<ExecutionRecord> stamped;
   const std::span<const ExecutionRecord> candidates = WithExpiry(options_.retention, given, stamped);
   // Executions in the order of their first candidate, each with its candidates' positions.
@@ -307,7 +323,8 @@ Result<std::vector<ApplyOutcome>> DynamoDbStore::Apply(std::span<const Execution
   std::vector<char> written(executions.size(), 0);  // Each slot set by one thread, read after the join.
   // The calling thread writes too; each other thread adds one PutItem in flight.
   Status all = dynamodb::RunBounded(executions.size(), options_.max_writes_in_flight, [&](std::size_t e) -> Status {
-    Status put = PutLatest(candidates, executions[e], deadline, outcomes);
+    Status put = has_stats_index_ ? PutCounted(candidates, executions[e], deadline, outcomes)
+                                  : PutLatest(candidates, executions[e], deadline, outcomes);
     if (put) written[e] = 1;
     return put;
   });

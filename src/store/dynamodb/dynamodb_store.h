@@ -25,9 +25,25 @@
 //
 // Reserved items, whose executionArn begins with "#exidx#" (an execution ARN
 // begins with "arn:"), hold what is not a record: the page token secret
-// ("#exidx#page-token-secret") unless the options give one, and the
-// checkpoints ("#exidx#checkpoint#<name>", attribute `checkpoint`). They have
-// no index attributes, so no query returns them, and Get never does.
+// ("#exidx#page-token-secret") unless the options give one, the checkpoints
+// ("#exidx#checkpoint#<name>", attribute `checkpoint`), and the statistics'
+// cells and agent counts (stat_cells.h). They have no record index
+// attributes, so no record query returns them, and Get never does.
+//
+// Statistics: on a table with StatsIndex (statsPartition, statsKey), Apply
+// writes each changed record in one TransactWriteItems with the updates of
+// the cell and agent count it leaves and the ones it enters (stat_cells.h):
+// it reads the stored item (strongly consistent), and the transaction's
+// condition is that item's version and `counted` unchanged, so a concurrent
+// writer makes it read again and retry, and a record counts in exactly one
+// cell, its current one, whatever duplicates, order, redrives or racing
+// writers brought. Cells are sharded (kCellShards) so that many writers on
+// one agent's current hour seldom conflict. ReadHourlyStats and ListAgents
+// read StatsIndex, a global secondary index: eventually consistent, usually
+// within a second. CountExisting (exidx init) counts the records written
+// before the table had statistics. A table without StatsIndex (or a DynamoDB
+// without TransactWriteItems, such as dynalite) keeps none: they answer
+// kUnavailable.
 //
 // Retention: every PutItem carries the record's `ttl` (DynamoDB's TTL is on
 // that attribute, exidx init enables it); Get and Scan skip items whose ttl
@@ -39,7 +55,10 @@
 // second), so a just-applied change may be missing from a Scan.
 #pragma once
 
+#include <boost/json.hpp>
+
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -62,6 +81,13 @@ inline constexpr int kAllShards = 8;
 inline constexpr std::string_view kReservedKeyPrefix = "#exidx#";
 inline constexpr std::string_view kTokenSecretKey = "#exidx#page-token-secret";
 
+// How often a store opened on a table without (an ACTIVE) StatsIndex looks
+// again: a process that opened the table before exidx init added the index
+// keeps the statistics within this time, and exidx init waits this long
+// before it counts the records written before (so that it never races a
+// process that still writes without them).
+inline constexpr std::chrono::seconds kLayoutRefresh{60};
+
 struct DynamoDbStoreOptions {
   std::string table_name;
   // When set, page tokens are authenticated with this secret (at least 16
@@ -82,8 +108,16 @@ struct DynamoDbStoreOptions {
 
 // Which indexes a table has, as CreateTable makes them.
 enum class TableLayout {
-  kFull,       // The seed indexes and AgentStatusDateIndex, AllDateIndex.
-  kSeedOnly,   // AgentDateIndex and StatusDateIndex only, as the seed deployed it.
+  kFull,          // The seed indexes, AgentStatusDateIndex, AllDateIndex and StatsIndex.
+  kNoStatistics,  // kFull without StatsIndex: for DynamoDBs without transactions.
+  kSeedOnly,      // AgentDateIndex and StatusDateIndex only, as the seed deployed it.
+};
+
+// What CreateTable did.
+struct TableSetup {
+  bool created = false;                     // The table did not exist.
+  std::vector<std::string> added_indexes;   // Indexes it added to an existing table.
+  bool added_statistics = false;            // One of them was StatsIndex.
 };
 
 // Cost counters, for tests and metrics.
@@ -110,8 +144,17 @@ class DynamoDbStore final : public ExecutionStore {
   // recovery and TTL on `ttl`. On an existing table it adds the indexes of
   // `layout` it lacks (one at a time, as DynamoDB requires) and the settings.
   // `log` receives one line per step taken.
-  static Status CreateTable(aws::JsonClient& client, const std::string& table_name, TableLayout layout,
-                            const std::function<void(const std::string&)>& log = {});
+  // Returns what it did.
+  static Result<TableSetup> CreateTable(aws::JsonClient& client, const std::string& table_name, TableLayout layout,
+                                        const std::function<void(const std::string&)>& log = {});
+
+  // Counts in the statistics every record item that counts nowhere yet
+  // (written before the table had StatsIndex), each in one transaction
+  // conditioned on the record being unchanged, so that it races Apply
+  // safely; runs again harmlessly. `log` gets a progress line now and then.
+  // Returns how many records it counted.
+  static Result<std::uint64_t> CountExisting(aws::JsonClient& client, const std::string& table_name,
+                                             const std::function<void(const std::string&)>& log = {});
 
   // Deletes the table (tests).
   static Status DeleteTable(aws::JsonClient& client, const std::string& table_name);
@@ -134,9 +177,14 @@ class DynamoDbStore final : public ExecutionStore {
   // A reserved item per checkpoint, written by an unconditional PutItem.
   Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
   Status WriteCheckpoint(std::string_view name, std::string_view value) override;
+  // From StatsIndex (see above); kUnavailable on a table without it.
+  Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
+  Result<std::vector<AgentSummary>> ListAgents() override;
 
   // True when the table has AgentStatusDateIndex and AllDateIndex.
   bool has_full_layout() const { return has_agent_status_index_ && has_all_index_; }
+  // True when Apply keeps the statistics (the table has StatsIndex).
+  bool keeps_statistics() const { return has_stats_index_; }
   DynamoDbStoreStats Stats() const;
   aws::JsonClient& client() { return *client_; }
   const std::string& table_name() const { return options_.table_name; }
@@ -147,19 +195,32 @@ class DynamoDbStore final : public ExecutionStore {
   DynamoDbStore(std::unique_ptr<aws::JsonClient> client, DynamoDbStoreOptions options)
       : client_(std::move(client)), options_(std::move(options)) {}
   Status DescribeIndexes();
+  // DescribeIndexes again when kLayoutRefresh has passed and the table may
+  // still gain StatsIndex or see it become ACTIVE.
+  Status RefreshLayout();
   EpochSeconds NowSeconds() const { return SecondsOf(ClockOr(options_.clock).NowMillis()); }
   // Writes the greatest of the candidates at `positions` (one execution's) and
   // sets their outcomes.
   Status PutLatest(std::span<const ExecutionRecord> candidates, const std::vector<std::size_t>& positions,
                    const Deadline& deadline, std::vector<ApplyOutcome>& outcomes);
+  // The same, as a transaction with the record's statistics.
+  Status PutCounted(std::span<const ExecutionRecord> candidates, const std::vector<std::size_t>& positions,
+                    const Deadline& deadline, std::vector<ApplyOutcome>& outcomes);
+  // Every item of StatsIndex partition `partition` with statsKey in [low, high].
+  Result<std::vector<boost::json::object>> QueryStats(const std::string& partition, const std::string& low,
+                                                      const std::string& high, const std::string& filter,
+                                                      const boost::json::object& values);
   Result<std::string> CallCounted(std::string_view operation, const std::string& request);
   Result<std::vector<ExecutionRecord>> Merge(std::vector<std::unique_ptr<PartitionReader>> readers,
                                              const ScanRequest& request);
 
   const std::unique_ptr<aws::JsonClient> client_;
   const DynamoDbStoreOptions options_;
-  bool has_agent_status_index_ = false;
-  bool has_all_index_ = false;
+  std::atomic<bool> has_agent_status_index_{false};
+  std::atomic<bool> has_all_index_{false};
+  std::atomic<bool> has_stats_index_{false};  // Apply keeps the statistics.
+  std::atomic<bool> stats_readable_{false};   // StatsIndex is ACTIVE: they can be read.
+  std::atomic<std::int64_t> next_describe_millis_{0};  // Steady clock.
   std::mutex secret_mu_;
   std::optional<std::string> secret_;  // Guarded by secret_mu_.
   std::atomic<std::uint64_t> items_read_{0}, items_returned_{0};

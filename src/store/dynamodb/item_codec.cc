@@ -28,6 +28,12 @@ std::uint64_t Biased(std::int64_t value) {
 
 namespace dynamodb {
 
+std::uint32_t Fnv1a(std::string_view text) {
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char c : text) hash = (hash ^ c) * 16777619u;
+  return hash;
+}
+
 std::string StartKey(EpochMillis start_date, std::string_view execution_arn) {
   return FormatTimestamp(start_date) + "#" + std::string(execution_arn);
 }
@@ -168,15 +174,35 @@ Result<json::object> ParseObject(const std::string& body, std::string_view opera
   return std::move(value.get_object());
 }
 
-Result<std::optional<json::object>> GetItem(aws::JsonClient& client, const std::string& table, std::string_view key) {
+Result<std::optional<json::object>> GetItem(aws::JsonClient& client, const std::string& table, std::string_view key,
+                                            const Deadline& deadline) {
   json::object request{{"TableName", table}, {"Key", json::object{{"executionArn", S(key)}}}, {"ConsistentRead", true}};
-  auto body = client.Call("GetItem", json::serialize(request));
+  auto body = client.Call("GetItem", json::serialize(request), deadline);
   if (!body) return std::unexpected(body.error());
   auto answer = ParseObject(*body, "GetItem");
   if (!answer) return std::unexpected(answer.error());
   auto* item = answer->if_contains("Item");
   if (!item || !item->is_object()) return std::nullopt;
   return std::optional<json::object>(std::move(item->get_object()));
+}
+
+CandidateVersions VersionsOf(std::span<const ExecutionRecord> candidates, const std::vector<std::size_t>& positions) {
+  CandidateVersions versions;
+  for (std::size_t k = 0; k < positions.size(); ++k) {
+    versions.keys.push_back(VersionKey(candidates[positions[k]]));
+    if (versions.keys[k] > versions.keys[versions.greatest]) versions.greatest = k;
+  }
+  return versions;
+}
+
+void SetOutcomes(const CandidateVersions& versions, const std::vector<std::size_t>& positions,
+                 std::optional<std::string> stored, std::vector<ApplyOutcome>& outcomes) {
+  for (std::size_t k = 0; k < positions.size(); ++k) {
+    if (!stored || versions.keys[k] > *stored) {
+      outcomes[positions[k]] = ApplyOutcome::kIndexed;
+      stored = versions.keys[k];
+    }
+  }
 }
 
 std::uint64_t CountField(const json::object& object, std::string_view name) {
@@ -195,9 +221,7 @@ std::string VersionKey(const ExecutionRecord& record) {
 }
 
 int AllShardOf(std::string_view execution_arn) {
-  std::uint32_t hash = 2166136261u;  // FNV-1a: stable across builds and languages.
-  for (unsigned char c : execution_arn) hash = (hash ^ c) * 16777619u;
-  return static_cast<int>(hash % kAllShards);
+  return static_cast<int>(dynamodb::Fnv1a(execution_arn) % kAllShards);
 }
 
 }  // namespace exidx

@@ -8,6 +8,7 @@
 
 #include "store/dynamodb/dynamodb_store.h"
 #include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/stat_cells.h"
 
 namespace exidx {
 namespace {
@@ -32,9 +33,11 @@ json::object Gsi(std::string_view name, std::string_view hash, std::string_view 
 // DynamoDB wants exactly the attributes that some key uses.
 json::array AttributeDefinitions(TableLayout layout) {
   json::array definitions;
-  for (const char* name : {"executionArn", "agentName", "status", "startDate", "agentStatus", "startKey", "allShard"}) {
+  for (const char* name : {"executionArn", "agentName", "status", "startDate", "agentStatus", "startKey", "allShard",
+                           "statsPartition", "statsKey"}) {
     const std::string_view n = name;
     if (layout == TableLayout::kSeedOnly && (n == "agentStatus" || n == "startKey" || n == "allShard")) continue;
+    if (layout != TableLayout::kFull && (n == "statsPartition" || n == "statsKey")) continue;
     definitions.push_back(json::object{{"AttributeName", name}, {"AttributeType", "S"}});
   }
   return definitions;
@@ -48,10 +51,11 @@ bool Unsupported(const aws::ServiceError& error) {
 std::vector<json::object> IndexesOf(TableLayout layout) {
   std::vector<json::object> indexes = {Gsi(kAgentDateIndex, "agentName", "startDate"),
                                        Gsi(kStatusDateIndex, "status", "startDate")};
-  if (layout == TableLayout::kFull) {
+  if (layout != TableLayout::kSeedOnly) {
     indexes.push_back(Gsi(kAgentStatusDateIndex, "agentStatus", "startKey"));
     indexes.push_back(Gsi(kAllDateIndex, "allShard", "startKey"));
   }
+  if (layout == TableLayout::kFull) indexes.push_back(Gsi(dynamodb::kStatsIndex, "statsPartition", "statsKey"));
   return indexes;
 }
 
@@ -104,8 +108,9 @@ Result<TableState> WaitActive(aws::JsonClient& client, const std::string& table)
 
 }  // namespace
 
-Status DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& table_name, TableLayout layout,
-                                  const std::function<void(const std::string&)>& log) {
+Result<TableSetup> DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& table_name,
+                                              TableLayout layout, const std::function<void(const std::string&)>& log) {
+  TableSetup setup;
   auto say = [&log](const std::string& line) {
     if (log) log(line);
   };
@@ -125,6 +130,7 @@ Status DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& ta
     aws::ServiceError service_error;
     auto created = client.Call("CreateTable", json::serialize(request), &service_error);
     if (!created && service_error.type != "ResourceInUseException") return std::unexpected(created.error());
+    setup.created = static_cast<bool>(created);
     say("created table " + table_name);
   } else {
     say("table " + table_name + " exists");
@@ -142,6 +148,8 @@ Status DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& ta
     auto updated = client.Call("UpdateTable", json::serialize(request));
     if (!updated) return std::unexpected(updated.error());
     say("adding index " + name + " (DynamoDB backfills it from the table)");
+    setup.added_indexes.push_back(name);
+    setup.added_statistics |= name == dynamodb::kStatsIndex;
     state = WaitActive(client, table_name);
     if (!state) return std::unexpected(state.error());
   }
@@ -158,7 +166,7 @@ Status DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& ta
   if (!ttl && !Unsupported(service_error)) return std::unexpected(ttl.error());
   if (!ttl) {
     say("TTL: not supported by this endpoint, skipped");
-    return {};
+    return setup;
   }
   if (ttl->find("\"ENABLED\"") == std::string::npos && ttl->find("\"ENABLING\"") == std::string::npos) {
     auto enabled =
@@ -170,7 +178,7 @@ Status DynamoDbStore::CreateTable(aws::JsonClient& client, const std::string& ta
     if (!enabled && !Unsupported(service_error)) return std::unexpected(enabled.error());
   }
   say("TTL on attribute ttl enabled");
-  return {};
+  return setup;
 }
 
 Status DynamoDbStore::DeleteTable(aws::JsonClient& client, const std::string& table_name) {
