@@ -81,7 +81,7 @@ struct JsonClientStats {
 
 // True for the error types that mean "slow down": ThrottlingException,
 // ProvisionedThroughputExceededException, RequestLimitExceeded,
-// TooManyRequestsException and their kin.
+// LimitExceededException, TooManyRequestsException and their kin.
 bool IsThrottlingError(std::string_view type);
 
 class JsonClient {
