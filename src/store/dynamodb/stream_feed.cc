@@ -138,7 +138,11 @@ void TableStreamFeed::Run() {
         list_every_round_until = std::chrono::steady_clock::now() + options_.shard_list_interval;
       }
     }
-    std::chrono::milliseconds wait = full ? std::chrono::milliseconds(0) : options_.poll_interval;
+    // Rounds start a poll interval apart (the calls' time included), so a
+    // shard is read at most once per interval.
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - now);
+    std::chrono::milliseconds wait =
+        full ? std::chrono::milliseconds(0) : std::max(std::chrono::milliseconds(0), options_.poll_interval - spent);
     if (!round) {
       ++failures_in_row;
       {

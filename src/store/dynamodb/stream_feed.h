@@ -31,9 +31,9 @@
 // restart) is answered missed = true, so that a reader reloads instead of
 // trusting ids that mean nothing here.
 //
-// Polling. One GetRecords per reading shard per round; a round follows the
-// previous one after options.poll_interval unless some shard answered a full
-// page (then at once). AWS advises at most two readers per shard (each
+// Polling. One GetRecords per reading shard per round; a round starts
+// options.poll_interval after the previous one started, or at once when some
+// shard answered a full page. AWS advises at most two readers per shard (each
 // GetRecords counts against the shard's 5 reads per second): a fleet of more
 // than two servers on one table should raise the interval in proportion.
 // Throttling, 5xx and network failures (left after the client's own retries)
@@ -60,7 +60,7 @@
 namespace exidx {
 
 struct TableStreamFeedOptions {
-  // Time between two rounds of GetRecords over the shards being read.
+  // Time between the starts of two rounds of GetRecords over the shards being read.
   std::chrono::milliseconds poll_interval{1000};
   // Changes kept in memory; older ones are dropped (their readers get missed).
   std::size_t capacity = 100'000;
