@@ -154,8 +154,8 @@ class ExecutionStore {
   // The change feed: up to `limit` changes with sequence > `after`, oldest
   // first. A store keeps a bounded number of recent changes; a reader that
   // asks for older ones gets missed = true. Each Apply that changes records
-  // appends one change per changed record, atomically with the change itself.
-  // Stores without a feed answer kUnavailable.
+  // appends one change per changed record, atomically with the change itself
+  // (DynamoDbStore's feed: later, from the stream). No feed: kUnavailable.
   virtual Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t limit) {
     (void)after;
     (void)limit;
