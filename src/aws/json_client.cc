@@ -62,7 +62,9 @@ bool IsRetryable(const ServiceError& error) {
 }  // namespace
 
 bool IsThrottlingError(std::string_view type) {
-  static constexpr std::array<std::string_view, 10> kThrottling = {
+  // LimitExceededException: DynamoDB Streams' throttling (and DynamoDB's
+  // for control-plane calls), retried as the AWS SDKs' standard mode does.
+  static constexpr std::array<std::string_view, 11> kThrottling = {
       "ThrottlingException",
       "Throttling",
       "ThrottledException",
@@ -73,6 +75,7 @@ bool IsThrottlingError(std::string_view type) {
       "RequestLimitExceeded",
       "SlowDown",
       "TransactionInProgressException",
+      "LimitExceededException",
   };
   return std::find(kThrottling.begin(), kThrottling.end(), type) != kThrottling.end();
 }

@@ -86,7 +86,7 @@ struct JsonClientStats {
 
 // True for the error types that mean "slow down": ThrottlingException,
 // ProvisionedThroughputExceededException, RequestLimitExceeded,
-// TooManyRequestsException and their kin.
+// LimitExceededException, TooManyRequestsException and their kin.
 bool IsThrottlingError(std::string_view type);
 
 class JsonClient {

@@ -10,6 +10,7 @@ namespace exidx::aws {
 namespace {
 
 constexpr ServiceNames kDynamoDb = {"AWS_ENDPOINT_URL_DYNAMODB", "dynamodb", "dynamodb"};
+constexpr ServiceNames kDynamoDbStreams = {"AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "streams.dynamodb", "dynamodb"};
 constexpr ServiceNames kStepFunctions = {"AWS_ENDPOINT_URL_SFN", "states", "states"};
 
 Result<std::string> CheckRegion(std::string region, std::string_view from) {
@@ -36,6 +37,7 @@ Result<std::string> CheckEndpoint(std::string url, std::string_view from) {
 const ServiceNames& NamesOf(AwsService service) {
   switch (service) {
     case AwsService::kDynamoDb: return kDynamoDb;
+    case AwsService::kDynamoDbStreams: return kDynamoDbStreams;
     case AwsService::kStepFunctions: return kStepFunctions;
   }
   return kDynamoDb;

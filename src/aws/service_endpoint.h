@@ -10,7 +10,10 @@
 
 namespace exidx::aws {
 
-enum class AwsService { kDynamoDb, kStepFunctions };
+// kDynamoDbStreams: DynamoDB Streams, whose host is
+// streams.dynamodb.<region>.amazonaws.com and whose requests are signed as
+// "dynamodb" (its X-Amz-Target prefix is DynamoDBStreams_20120810).
+enum class AwsService { kDynamoDb, kDynamoDbStreams, kStepFunctions };
 
 struct ServiceNames {
   std::string_view endpoint_variable;  // "AWS_ENDPOINT_URL_DYNAMODB"

@@ -50,6 +50,20 @@ TEST(ResolveEndpoint, ServiceVariableThenGlobalThenDefault) {
             "https://states.cn-north-1.amazonaws.com.cn");
 }
 
+// AWS_ENDPOINT_URL_DYNAMODB does not move the streams (another service, as
+// in the AWS SDKs); AWS_ENDPOINT_URL does, as moto_server serves both.
+TEST(ResolveEndpoint, DynamoDbStreamsHasItsOwnVariableAndHost) {
+  MapEnvironment env(
+      {{"AWS_ENDPOINT_URL_DYNAMODB", "http://localhost:8000"}, {"AWS_ENDPOINT_URL", "http://localhost:4566/"}});
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDbStreams, "us-east-1"), "http://localhost:4566");
+  env.Set("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "http://localhost:9000");
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDbStreams, "us-east-1"), "http://localhost:9000");
+  EXPECT_EQ(ResolveEndpoint(MapEnvironment(), AwsService::kDynamoDbStreams, "eu-west-1"),
+            "https://streams.dynamodb.eu-west-1.amazonaws.com");
+  EXPECT_EQ(ResolveEndpoint(MapEnvironment(), AwsService::kDynamoDbStreams, "cn-north-1"),
+            "https://streams.dynamodb.cn-north-1.amazonaws.com.cn");
+}
+
 TEST(ResolveEndpoint, IgnoreConfiguredEndpointUrls) {
   MapEnvironment env({{"AWS_ENDPOINT_URL", "http://localhost:4566"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}});
   EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDb, "eu-west-1"), "https://dynamodb.eu-west-1.amazonaws.com");
@@ -65,6 +79,7 @@ TEST(ResolveEndpoint, RejectsNonHttpUrlsAndBadRegions) {
 TEST(NamesOf, SigningNames) {
   EXPECT_EQ(NamesOf(AwsService::kDynamoDb).signing_name, "dynamodb");
   EXPECT_EQ(NamesOf(AwsService::kStepFunctions).signing_name, "states");
+  EXPECT_EQ(NamesOf(AwsService::kDynamoDbStreams).signing_name, "dynamodb");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `exidx serve`: the HTTP API (CONTRACT.md sections 5-8) over the embedded
-// store, with live updates, API keys, limits, metrics and graceful shutdown.
+// store or DynamoDB, with live updates (on DynamoDB from the table's stream),
+// API keys, limits, metrics and graceful shutdown.
 #include <pthread.h>
 #include <signal.h>
 
@@ -45,6 +46,7 @@ struct ServeOptions {
   int io_threads = 2;
   int worker_threads = 8;
   int retention_sweep_seconds = 60;
+  int stream_poll_ms = 1000;
   std::size_t sse_queue_bytes = std::size_t{1} << 20;
 };
 
@@ -140,15 +142,25 @@ int RunServe(const ServeOptions& options) {
   SystemClock clock;
   auto agents = options.demo ? DemoAgentSetup(options.agents, clock) : BuildAgentSetup(options.agents, clock);
   if (!agents) return ReportError(agents.error());
+  // Before the store: the store's feed calls into it until the store is closed.
+  server::ChangeHub hub;
   StoreOptions store_options = options.store;
   store_options.diagnostics = [](std::string_view line) { LogLine(LogLevel::kWarn, "rocksdb").Str("detail", line); };
+  store_options.change_feed = true;
+  store_options.stream_poll_ms = options.stream_poll_ms;
+  store_options.stream_diagnostics = [](std::string_view line) {
+    LogLine(LogLevel::kWarn, "change feed").Str("detail", line);
+  };
   auto store = OpenStore(store_options);
   if (!store) return ReportError(store.error());
+  // Changes other servers made (and, on DynamoDB, this one's, back from the
+  // stream) wake the live-update streams; this server's own ingests notify
+  // the hub themselves.
+  (*store)->SetChangeListener([&hub] { hub.Notify(); });
   if (auto writes = (*store)->WriteHealth(); !writes) {
     LogLine(LogLevel::kWarn, "the store does not take writes").Str("reason", writes.error().message);
   }
   Indexer indexer(**store, *agents->resolver, clock);
-  server::ChangeHub hub;
   server::ServerMetrics metrics;
   const std::string store_path = options.store.store;
   auto service = server::ExecutionService::Create(
@@ -312,6 +324,15 @@ void AddServeCommand(CLI::App& app, int& exit_status) {
       ->capture_default_str()
       ->check(CLI::Range(1, 86'400))
       ->envname("EXIDX_RETENTION_SWEEP_SECONDS");
+  command
+      ->add_option("--stream-poll-ms", options->stream_poll_ms,
+                   "With --store dynamodb://TABLE: milliseconds between two reads of each shard of the table's "
+                   "stream, which brings live updates (every server's changes) to this server's streams. AWS "
+                   "advises at most 2 readers per shard: with more servers on one table, raise it in proportion "
+                   "(e.g. 2000 for 4 servers)")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 600'000))
+      ->envname("EXIDX_STREAM_POLL_MS");
   command->callback([options, &exit_status] { exit_status = RunServe(*options); });
 }
 

@@ -71,6 +71,12 @@ Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
                                        .token_secret = aws::GetSetting(env, "EXIDX_TOKEN_SECRET"),
                                        .max_writes_in_flight = options.writes_in_flight,
                                        .retention = *retention};
+    if (options.change_feed) {
+      store_options.change_feed = TableStreamFeedOptions{
+          .poll_interval = std::chrono::milliseconds(options.stream_poll_ms),
+          .diagnostics = options.stream_diagnostics,
+      };
+    }
     auto store = DynamoDbStore::Open(aws::AwsContext::Default(env), std::move(store_options));
     if (!store) return std::unexpected(store.error());
     return std::unique_ptr<ExecutionStore>(std::move(*store));

@@ -22,6 +22,13 @@ struct StoreOptions {
   std::string retain;
   // The embedded store's RocksDB warnings and errors; empty: standard error.
   DiagnosticsSink diagnostics;
+  // DynamoDB: follow the table's stream for a change feed (exidx serve's
+  // live updates), one GetRecords per shard every stream_poll_ms; its lost
+  // records, skipped images and failed calls go to stream_diagnostics. Off:
+  // no feed and no thread. The embedded store keeps its feed regardless.
+  bool change_feed = false;
+  int stream_poll_ms = 1000;
+  DiagnosticsSink stream_diagnostics;
 };
 
 // `with_durability`: the command writes, so --relaxed-durability,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -153,13 +154,23 @@ class ExecutionStore {
   // The change feed: up to `limit` changes with sequence > `after`, oldest
   // first. A store keeps a bounded number of recent changes; a reader that
   // asks for older ones gets missed = true. Each Apply that changes records
-  // appends one change per changed record, atomically with the change itself.
-  // Stores without a feed answer kUnavailable.
+  // appends one change per changed record, atomically with the change itself
+  // (DynamoDbStore's feed: later, from the stream). No feed: kUnavailable.
   virtual Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t limit) {
     (void)after;
     (void)limit;
     return Fail(ErrorCode::kUnavailable, "this store keeps no change feed");
   }
+
+  // Sets the function called, from any thread, after changes that this
+  // process did not Apply reached the feed: a store whose feed follows a
+  // shared service (DynamoDbStore's stream) learns of every change, this
+  // process's too, only later, and says so through it, so that a server can
+  // wake its live-update streams. It must not block (post work and return);
+  // it replaces the previous one, which is not running once this returns;
+  // empty: none. Stores whose feed grows only by their own Apply (whose
+  // callers know when it returns) call nothing: the default.
+  virtual void SetChangeListener(std::function<void()> listener) { (void)listener; }
 
   // The non-empty (hour, agent, status) cells matching `request`, ordered by
   // (hour, agent_name, status). Kept by Apply in the same atomic commit as the

@@ -140,6 +140,7 @@ TEST(JsonClientTest, ThrottlingNames) {
   EXPECT_TRUE(IsThrottlingError("ThrottlingException"));
   EXPECT_TRUE(IsThrottlingError("RequestLimitExceeded"));
   EXPECT_TRUE(IsThrottlingError("TooManyRequestsException"));
+  EXPECT_TRUE(IsThrottlingError("LimitExceededException"));  // DynamoDB Streams.
   EXPECT_FALSE(IsThrottlingError("ValidationException"));
   EXPECT_FALSE(IsThrottlingError("ConditionalCheckFailedException"));
 }

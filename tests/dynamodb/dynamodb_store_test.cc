@@ -274,5 +274,60 @@ TEST_F(DynamoDbStoreTest, InitUpgradesASeedTableAndOpenNamesAMissingTable) {
   EXPECT_NE(missing.error().message.find("exidx init"), std::string::npos);
 }
 
+// The change feed follows the table's stream: another store's writes (and
+// this one's) arrive, expired records never show, the listener is called;
+// without the option there is no feed.
+TEST_F(DynamoDbStoreTest, ChangeFeedFollowsTheTablesStream) {
+  const std::string table = NewTable(TableLayout::kFull);
+  auto plain = OpenStore(table);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->change_feed(), nullptr);
+  auto none = plain->ReadChanges(0, 10);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kUnavailable);
+  auto without_client = DynamoDbStore::Open(
+      NewClient(), DynamoDbStoreOptions{.table_name = table, .change_feed = TableStreamFeedOptions{}});
+  ASSERT_FALSE(without_client);
+  EXPECT_EQ(without_client.error().code, ErrorCode::kInvalidParameter);
+
+  auto streams = aws::JsonClient::Create(MotoServer::Shared().Context(), aws::AwsService::kDynamoDbStreams,
+                                         "DynamoDBStreams_20120810");
+  ASSERT_TRUE(streams);
+  auto opened = DynamoDbStore::Open(
+      NewClient(),
+      DynamoDbStoreOptions{.table_name = table,
+                           .change_feed = TableStreamFeedOptions{.poll_interval = std::chrono::milliseconds(20)}},
+      std::move(*streams));
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto& feed = **opened;
+  std::atomic<int> notified{0};
+  feed.SetChangeListener([&notified] { ++notified; });
+  const std::uint64_t start = feed.ReadChanges(0, 0).value().latest;
+  // Kept one day after it stopped in 2025: expired, which DynamoDB has not
+  // deleted yet, and no reader sees.
+  auto retaining = OpenStore(table, DynamoDbStoreOptions{.retention = ParseRetentionPolicy("1", "").value()});
+  ASSERT_TRUE(retaining);
+  ASSERT_TRUE(retaining->Apply(std::vector{Record(2, "x", ExecutionStatus::kSucceeded, 1'759'000'000'000)}));
+  ASSERT_TRUE(plain->Apply(std::vector{Record(1, "x", ExecutionStatus::kRunning, 1'759'000'000'000)}));
+  ASSERT_TRUE(feed.Apply(std::vector{Record(1, "x", ExecutionStatus::kSucceeded, 1'759'000'000'000)}));
+  ASSERT_TRUE(plain->WriteCheckpoint("backfill/x", "{}"));  // A reserved item: not a change.
+  std::vector<RecordChange> changes;
+  for (int i = 0; i < 500 && changes.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    changes = feed.ReadChanges(start, 100).value().changes;
+  }
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].record, Record(1, "x", ExecutionStatus::kRunning, 1'759'000'000'000));
+  EXPECT_EQ(changes[1].record, Record(1, "x", ExecutionStatus::kSucceeded, 1'759'000'000'000));
+  EXPECT_EQ(changes[0].sequence, start + 2) << "the expired record took an id, shown to no reader";
+  EXPECT_EQ(changes[1].sequence, start + 3);
+  EXPECT_GT(notified.load(), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const TableStreamFeedStats stats = feed.change_feed()->Stats();
+  EXPECT_EQ(stats.changes, 3u);
+  EXPECT_EQ(stats.reserved, 1u);
+  EXPECT_EQ(stats.undecodable, 0u);
+}
+
 }  // namespace
 }  // namespace exidx

@@ -184,21 +184,64 @@ class DynamoDbStore::PartitionReader {
 
 Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(std::shared_ptr<aws::AwsContext> context,
                                                            DynamoDbStoreOptions options) {
-  auto client = aws::JsonClient::Create(std::move(context), aws::AwsService::kDynamoDb, "DynamoDB_20120810");
+  auto client = aws::JsonClient::Create(context, aws::AwsService::kDynamoDb, "DynamoDB_20120810");
   if (!client) return std::unexpected(client.error());
-  return Open(std::move(*client), std::move(options));
+  std::unique_ptr<aws::JsonClient> streams;
+  if (options.change_feed) {
+    // The feed backs off and tries again by itself; short attempts keep a
+    // hung connection from holding up Stop (a server's shutdown) for long.
+    auto created =
+        aws::JsonClient::Create(std::move(context), aws::AwsService::kDynamoDbStreams, "DynamoDBStreams_20120810",
+                                aws::JsonClientOptions{.timeout = std::chrono::seconds(5), .max_attempts = 2});
+    if (!created) return std::unexpected(created.error());
+    streams = std::move(*created);
+  }
+  return Open(std::move(*client), std::move(options), std::move(streams));
 }
 
 Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(std::unique_ptr<aws::JsonClient> client,
-                                                           DynamoDbStoreOptions options) {
+                                                           DynamoDbStoreOptions options,
+                                                           std::unique_ptr<aws::JsonClient> streams) {
   if (options.table_name.empty()) return Fail(ErrorCode::kInvalidParameter, "dynamodb: no table name");
   if (options.token_secret && options.token_secret->size() < 16) {
     return Fail(ErrorCode::kInvalidParameter, "the page token secret must hold at least 16 bytes");
   }
+  if (options.change_feed && !streams) {
+    return Fail(ErrorCode::kInvalidParameter, "dynamodb: a change feed needs a DynamoDB Streams client");
+  }
   std::unique_ptr<DynamoDbStore> store(new DynamoDbStore(std::move(client), std::move(options)));
-  if (auto described = store->DescribeIndexes(); !described) return std::unexpected(described.error());
+  if (auto described = store->DescribeTable(/*read_stream=*/true); !described) return std::unexpected(described.error());
+  if (store->options_.change_feed) {
+    const std::string& table = store->options_.table_name;
+    if (store->stream_arn_.empty()) {
+      return Fail(ErrorCode::kInternal, "dynamodb: table " + Quoted(table) +
+                                            " has no stream, which live updates read (enable it with: exidx init "
+                                            "--store dynamodb://" +
+                                            table + ")");
+    }
+    if (store->stream_view_type_ != "NEW_AND_OLD_IMAGES" && store->stream_view_type_ != "NEW_IMAGE") {
+      return Fail(ErrorCode::kInternal, "dynamodb: the stream of table " + Quoted(table) + " is " +
+                                            Quoted(store->stream_view_type_) +
+                                            ", without the new images that live updates read: disable it, then "
+                                            "run exidx init --store dynamodb://" +
+                                            table + " (it enables NEW_AND_OLD_IMAGES)");
+    }
+    store->feed_ =
+        std::make_unique<TableStreamFeed>(std::move(streams), store->stream_arn_, *store->options_.change_feed);
+    if (auto started = store->feed_->Start(); !started) return std::unexpected(started.error());
+  }
   return store;
 }
+
+Result<ChangeRange> DynamoDbStore::ReadChanges(std::uint64_t after, std::size_t limit) {
+  if (!feed_) return ExecutionStore::ReadChanges(after, limit);
+  return feed_->ReadChanges(after, limit, NowSeconds());
+}
+
+void DynamoDbStore::SetChangeListener(std::function<void()> listener) {
+  if (feed_) feed_->SetListener(std::move(listener));
+}
+
 
 namespace {
 std::int64_t MonotonicMillis() {
@@ -210,10 +253,10 @@ std::int64_t MonotonicMillis() {
 Status DynamoDbStore::RefreshLayout() {
   if (has_stats_index_ && stats_readable_) return {};  // Nothing left to learn.
   if (MonotonicMillis() < next_describe_millis_) return {};
-  return DescribeIndexes();
+  return DescribeTable(/*read_stream=*/false);
 }
 
-Status DynamoDbStore::DescribeIndexes() {
+Status DynamoDbStore::DescribeTable(bool read_stream) {
   aws::ServiceError service_error;
   auto body =
       client_->Call("DescribeTable", json::serialize(json::object{{"TableName", options_.table_name}}), &service_error);
@@ -259,6 +302,19 @@ Status DynamoDbStore::DescribeIndexes() {
   if (!agent || !status) {
     return Fail(ErrorCode::kInternal, "dynamodb: table " + Quoted(options_.table_name) +
                                           " lacks AgentDateIndex or StatusDateIndex (run exidx init to add them)");
+  }
+  if (read_stream && table && table->is_object()) {
+    const auto& description = table->get_object();
+    const auto* spec = description.if_contains("StreamSpecification");
+    const auto* arn = description.if_contains("LatestStreamArn");
+    if (spec && spec->is_object() && arn && arn->is_string()) {
+      const auto* enabled = spec->get_object().if_contains("StreamEnabled");
+      const auto* view = spec->get_object().if_contains("StreamViewType");
+      if (enabled && enabled->is_bool() && enabled->get_bool()) {
+        stream_arn_ = std::string(arn->get_string());
+        stream_view_type_ = view && view->is_string() ? std::string(view->get_string()) : std::string();
+      }
+    }
   }
   return {};
 }

@@ -53,6 +53,14 @@
 // Consistency: Get and Apply are strongly consistent; Scan reads global
 // secondary indexes, which DynamoDB updates asynchronously (usually within a
 // second), so a just-applied change may be missing from a Scan.
+//
+// Change feed: with options.change_feed, Open starts a TableStreamFeed
+// (stream_feed.h) on the table's stream, and ReadChanges answers from it:
+// every change of the table, whichever server wrote it, reaches the feed
+// after the stream's delay (DynamoDB's propagation, usually well under a
+// second, plus up to one poll interval), not atomically with Apply; ids are
+// this process's own. Without it (Lambda, the CLI's commands) no thread is
+// started and ReadChanges answers kUnavailable.
 #pragma once
 
 #include <boost/json.hpp>
@@ -73,6 +81,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/retention.h"
+#include "store/dynamodb/stream_feed.h"
 #include "store/execution_store.h"
 
 namespace exidx {
@@ -104,6 +113,10 @@ struct DynamoDbStoreOptions {
   RetentionPolicy retention;
   // What "now" is for expiry; not owned; nullptr: the system's clock.
   const Clock* clock = nullptr;
+  // When set, the store follows the table's stream (which must be enabled
+  // with NEW_IMAGE or NEW_AND_OLD_IMAGES, as exidx init makes it) and keeps
+  // a change feed: a thread per store. nullopt: no feed, no thread.
+  std::optional<TableStreamFeedOptions> change_feed;
 };
 
 // Which indexes a table has, as CreateTable makes them.
@@ -130,14 +143,19 @@ struct DynamoDbStoreStats {
 // Thread-safe.
 class DynamoDbStore final : public ExecutionStore {
  public:
-  // Opens the table named in `options` with DynamoDB found through `context`'s
-  // environment. kInternal when the table does not exist or lacks the seed
-  // indexes; kUnavailable when DynamoDB cannot be reached.
+  // Opens the table named in `options` with DynamoDB (and, for a change
+  // feed, DynamoDB Streams) found through `context`'s environment. kInternal
+  // when the table does not exist or lacks the seed indexes, or when a feed
+  // is asked of a table without a stream of new images; kUnavailable when
+  // DynamoDB or its stream cannot be reached.
   static Result<std::unique_ptr<DynamoDbStore>> Open(std::shared_ptr<aws::AwsContext> context,
                                                      DynamoDbStoreOptions options);
-  // The same over a given client (for tests: counters, retry settings).
+  // The same over given clients (for tests: counters, retry settings, fakes).
+  // `streams` is used only with options.change_feed, which requires it
+  // (kInvalidParameter without).
   static Result<std::unique_ptr<DynamoDbStore>> Open(std::unique_ptr<aws::JsonClient> client,
-                                                     DynamoDbStoreOptions options);
+                                                     DynamoDbStoreOptions options,
+                                                     std::unique_ptr<aws::JsonClient> streams = nullptr);
 
   // Creates the table: PAY_PER_REQUEST, the indexes of `layout`, stream
   // NEW_AND_OLD_IMAGES; waits until it is ACTIVE; then enables point-in-time
@@ -180,6 +198,11 @@ class DynamoDbStore final : public ExecutionStore {
   // From StatsIndex (see above); kUnavailable on a table without it.
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
   Result<std::vector<AgentSummary>> ListAgents() override;
+  // From the stream (see above); kUnavailable without options.change_feed.
+  Result<ChangeRange> ReadChanges(std::uint64_t after, std::size_t limit) override;
+  // Called on the feed's thread after changes reached it (this process's
+  // own included, as they come back through the stream).
+  void SetChangeListener(std::function<void()> listener) override;
 
   // True when the table has AgentStatusDateIndex and AllDateIndex.
   bool has_full_layout() const { return has_agent_status_index_ && has_all_index_; }
@@ -188,15 +211,19 @@ class DynamoDbStore final : public ExecutionStore {
   DynamoDbStoreStats Stats() const;
   aws::JsonClient& client() { return *client_; }
   const std::string& table_name() const { return options_.table_name; }
+  // The feed, or nullptr without options.change_feed.
+  const TableStreamFeed* change_feed() const { return feed_.get(); }
 
  private:
   class PartitionReader;  // Reads one index partition in exact order.
 
   DynamoDbStore(std::unique_ptr<aws::JsonClient> client, DynamoDbStoreOptions options)
       : client_(std::move(client)), options_(std::move(options)) {}
-  Status DescribeIndexes();
-  // DescribeIndexes again when kLayoutRefresh has passed and the table may
-  // still gain StatsIndex or see it become ACTIVE.
+  // Reads the table's indexes and, when `read_stream` (at Open only: the
+  // feed reads them after), its stream, with DescribeTable.
+  Status DescribeTable(bool read_stream);
+  // DescribeTable again (indexes only) when kLayoutRefresh has passed and
+  // the table may still gain StatsIndex or see it become ACTIVE.
   Status RefreshLayout();
   EpochSeconds NowSeconds() const { return SecondsOf(ClockOr(options_.clock).NowMillis()); }
   // Writes the greatest of the candidates at `positions` (one execution's) and
@@ -224,6 +251,9 @@ class DynamoDbStore final : public ExecutionStore {
   std::mutex secret_mu_;
   std::optional<std::string> secret_;  // Guarded by secret_mu_.
   std::atomic<std::uint64_t> items_read_{0}, items_returned_{0};
+  std::string stream_arn_;        // LatestStreamArn; empty: no stream enabled.
+  std::string stream_view_type_;  // StreamSpecification's StreamViewType.
+  std::unique_ptr<TableStreamFeed> feed_;  // Last: stopped first.
 };
 
 // The version of a record as text whose byte order is VersionOf's order.

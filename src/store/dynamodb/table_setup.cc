@@ -63,6 +63,7 @@ std::vector<json::object> IndexesOf(TableLayout layout) {
 struct TableState {
   std::string status;
   std::map<std::string, std::string> indexes;
+  bool stream_enabled = false;
 };
 
 Result<std::optional<TableState>> DescribeTableState(aws::JsonClient& client, const std::string& table) {
@@ -78,6 +79,10 @@ Result<std::optional<TableState>> DescribeTableState(aws::JsonClient& client, co
   const auto* t = answer->if_contains("Table");
   if (!t || !t->is_object()) return Fail(ErrorCode::kInternal, "dynamodb DescribeTable: no Table in the answer");
   if (const auto* s = t->get_object().if_contains("TableStatus"); s && s->is_string()) state.status = s->get_string();
+  if (const auto* spec = t->get_object().if_contains("StreamSpecification"); spec && spec->is_object()) {
+    const auto* enabled = spec->get_object().if_contains("StreamEnabled");
+    state.stream_enabled = enabled && enabled->is_bool() && enabled->get_bool();
+  }
   if (const auto* list = t->get_object().if_contains("GlobalSecondaryIndexes"); list && list->is_array()) {
     for (const auto& index : list->get_array()) {
       const auto* name = index.is_object() ? index.get_object().if_contains("IndexName") : nullptr;
@@ -154,6 +159,18 @@ Result<TableSetup> DynamoDbStore::CreateTable(aws::JsonClient& client, const std
     if (!state) return std::unexpected(state.error());
   }
   aws::ServiceError service_error;
+  if (!state->stream_enabled) {
+    // A table made before (or without) exidx init: live updates read the stream.
+    json::object request{
+        {"TableName", table_name},
+        {"StreamSpecification", json::object{{"StreamEnabled", true}, {"StreamViewType", "NEW_AND_OLD_IMAGES"}}},
+    };
+    auto updated = client.Call("UpdateTable", json::serialize(request), &service_error);
+    if (!updated) return std::unexpected(updated.error());
+    say("stream NEW_AND_OLD_IMAGES enabled (exidx serve reads live updates from it)");
+    state = WaitActive(client, table_name);
+    if (!state) return std::unexpected(state.error());
+  }
   auto backups = client.Call("UpdateContinuousBackups",
                              json::serialize(json::object{{"TableName", table_name},
                                                           {"PointInTimeRecoverySpecification",
