@@ -1,0 +1,119 @@
+#include "lambda/stream_handler.h"
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+
+#include "core/record.h"
+#include "store/dynamodb/dynamodb_store.h"
+#include "store/dynamodb/item_codec.h"
+
+namespace exidx::lambda {
+namespace {
+
+namespace json = boost::json;
+
+struct StreamCounts {
+  std::uint64_t published = 0;
+  std::uint64_t removed = 0;
+  std::uint64_t reserved = 0;
+  std::uint64_t unchanged = 0;
+};
+
+const json::object* ObjectMember(const json::object& object, std::string_view name) {
+  const json::value* member = object.if_contains(name);
+  return member && member->is_object() ? &member->get_object() : nullptr;
+}
+
+std::string StringMember(const json::object& object, std::string_view name) {
+  const json::value* member = object.if_contains(name);
+  return member && member->is_string() ? std::string(member->get_string()) : std::string();
+}
+
+// The publish deadline: `deadline` less the answer's reserve.
+Deadline PublishDeadline(const Deadline& deadline) {
+  if (!deadline.bounded()) return deadline;
+  return Deadline::After(deadline.Remaining() - StreamHandler::kAnswerReserve, deadline.clock());
+}
+
+std::string BatchItemFailures(const std::optional<std::string>& first_failed) {
+  json::array failures;
+  if (first_failed) failures.push_back(json::object{{"itemIdentifier", *first_failed}});
+  return json::serialize(json::object{{"batchItemFailures", std::move(failures)}});
+}
+
+}  // namespace
+
+Result<std::string> StreamHandler::Handle(std::string_view payload, const Deadline& deadline) {
+  boost::system::error_code ec;
+  const json::value root = json::parse(payload, ec);
+  const json::value* records = !ec && root.is_object() ? root.get_object().if_contains("Records") : nullptr;
+  if (records == nullptr || !records->is_array()) {
+    return Fail(ErrorCode::kInvalidEvent, "not a DynamoDB Streams event: expected an object with a Records array");
+  }
+  const Deadline publish_deadline = PublishDeadline(deadline);
+  StreamCounts counts;
+  std::optional<std::string> first_failed;
+  std::size_t position = 0;
+  for (const json::value& entry : records->get_array()) {
+    ++position;
+    const json::object* record = entry.is_object() ? &entry.get_object() : nullptr;
+    const json::object* change = record ? ObjectMember(*record, "dynamodb") : nullptr;
+    const std::string sequence = change ? StringMember(*change, "SequenceNumber") : std::string();
+    if (sequence.empty()) {
+      return Fail(ErrorCode::kInvalidEvent,
+                  "Records[" + std::to_string(position - 1) + "]: no dynamodb.SequenceNumber to report it by");
+    }
+    const std::string event_name = StringMember(*record, "eventName");
+    const std::string name = "record " + sequence + " (eventID " + Quoted(StringMember(*record, "eventID")) + ")";
+    if (event_name == "REMOVE") {
+      ++counts.removed;
+      continue;
+    }
+    if (event_name != "INSERT" && event_name != "MODIFY") {
+      return Fail(ErrorCode::kInvalidEvent,
+                  name + ": eventName: expected INSERT, MODIFY or REMOVE, got " + Quoted(event_name));
+    }
+    auto fail = [&](const std::string& why) {
+      Log("stream: " + name + ": " + why + "; reported as the batch's first failure");
+      first_failed = sequence;
+    };
+    const json::object* new_image = ObjectMember(*change, "NewImage");
+    if (new_image == nullptr) {
+      fail("no NewImage (the stream must be NEW_AND_OLD_IMAGES)");
+      break;
+    }
+    const json::string* arn = dynamodb::StringAttribute(*new_image, "executionArn");
+    if (arn != nullptr && std::string_view(*arn).starts_with(kReservedKeyPrefix)) {
+      ++counts.reserved;
+      continue;
+    }
+    auto current = dynamodb::DecodeItem(*new_image);
+    if (!current) {
+      fail("NewImage does not decode: " + current.error().message);
+      break;
+    }
+    if (event_name == "MODIFY") {
+      if (const json::object* old_image = ObjectMember(*change, "OldImage")) {
+        auto previous = dynamodb::DecodeItem(*old_image);
+        if (previous && VersionOf(*previous) == VersionOf(*current)) {
+          ++counts.unchanged;
+          continue;
+        }
+      }
+    }
+    if (auto published = publisher_.Publish(*current, publish_deadline); !published) {
+      fail(std::string(ErrorCodeName(published.error().code)) + ": " + published.error().message);
+      break;
+    }
+    ++counts.published;
+  }
+  Log("stream: " + std::to_string(records->get_array().size()) + " records: " + std::to_string(counts.published) +
+      " published, " + std::to_string(counts.removed) + " removed, " + std::to_string(counts.reserved) + " reserved, " +
+      std::to_string(counts.unchanged) + " unchanged" +
+      (first_failed ? ", failed from " + *first_failed : std::string()));
+  return BatchItemFailures(first_failed);
+}
+
+}  // namespace exidx::lambda
