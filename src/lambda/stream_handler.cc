@@ -76,7 +76,10 @@ Result<std::string> StreamHandler::Handle(std::string_view payload, const Deadli
                   name + ": eventName: expected INSERT, MODIFY or REMOVE, got " + Quoted(event_name));
     }
     auto fail = [&](const std::string& why) {
-      Log("stream: " + name + ": " + why + "; reported as the batch's first failure");
+      std::string line = "stream: " + name;
+      line += ": " + why;
+      line += "; reported as the batch's first failure";
+      Log(line);
       first_failed = sequence;
     };
     const json::object* new_image = ObjectMember(*change, "NewImage");
