@@ -55,7 +55,7 @@ if (!executionIndexTableStreamArn) {
 const streamFunction = backend.publishExecutionChanges.resources.lambda as lambda.Function;
 const streamStack = Stack.of(streamFunction);
 const graphqlApi = backend.data.resources.graphqlApi;
-streamFunction.addEnvironment('EXIDX_APPSYNC_URL', graphqlApi.graphqlUrl);
+streamFunction.addEnvironment('EXIDX_APPSYNC_URL', backend.data.resources.cfnResources.cfnGraphqlApi.attrGraphQlUrl);
 streamFunction.addToRolePolicy(
   new iam.PolicyStatement({
     actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
