@@ -14,11 +14,24 @@ namespace {
 
 namespace json = boost::json;
 
+// What became of one record.
+enum class RecordOutcome { kPublished, kRemoved, kReserved, kUnchanged, kFailed };
+
 struct StreamCounts {
   std::uint64_t published = 0;
   std::uint64_t removed = 0;
   std::uint64_t reserved = 0;
   std::uint64_t unchanged = 0;
+
+  void Add(RecordOutcome outcome) {
+    switch (outcome) {
+      case RecordOutcome::kPublished: ++published; break;
+      case RecordOutcome::kRemoved: ++removed; break;
+      case RecordOutcome::kReserved: ++reserved; break;
+      case RecordOutcome::kUnchanged: ++unchanged; break;
+      case RecordOutcome::kFailed: break;
+    }
+  }
 };
 
 const json::object* ObjectMember(const json::object& object, std::string_view name) {
@@ -43,6 +56,44 @@ std::string BatchItemFailures(const std::optional<std::string>& first_failed) {
   return json::serialize(json::object{{"batchItemFailures", std::move(failures)}});
 }
 
+// One INSERT, MODIFY or REMOVE record; `name` names it in messages. A failure
+// is logged, naming the record, and answered kFailed; an error is a record
+// the handler cannot read (the whole batch fails).
+Result<RecordOutcome> HandleRecord(const json::object& record, const std::string& name,
+                                   ExecutionChangePublisher& publisher, const Deadline& deadline,
+                                   const std::function<void(const std::string&)>& log) {
+  const std::string event_name = StringMember(record, "eventName");
+  if (event_name == "REMOVE") return RecordOutcome::kRemoved;
+  if (event_name != "INSERT" && event_name != "MODIFY") {
+    return Fail(ErrorCode::kInvalidEvent,
+                name + ": eventName: expected INSERT, MODIFY or REMOVE, got " + Quoted(event_name));
+  }
+  auto failed = [&](const std::string& why) {
+    std::string line = "stream: " + name;
+    line += ": " + why;
+    line += "; reported as the batch's first failure";
+    if (log) log(line);
+    return RecordOutcome::kFailed;
+  };
+  const json::object& change = *ObjectMember(record, "dynamodb");
+  const json::object* new_image = ObjectMember(change, "NewImage");
+  if (new_image == nullptr) return failed("no NewImage (the stream must be NEW_AND_OLD_IMAGES)");
+  const json::string* arn = dynamodb::StringAttribute(*new_image, "executionArn");
+  if (arn != nullptr && std::string_view(*arn).starts_with(kReservedKeyPrefix)) return RecordOutcome::kReserved;
+  auto current = dynamodb::DecodeItem(*new_image);
+  if (!current) return failed("NewImage does not decode: " + current.error().message);
+  if (event_name == "MODIFY") {
+    if (const json::object* old_image = ObjectMember(change, "OldImage")) {
+      auto previous = dynamodb::DecodeItem(*old_image);
+      if (previous && VersionOf(*previous) == VersionOf(*current)) return RecordOutcome::kUnchanged;
+    }
+  }
+  if (auto published = publisher.Publish(*current, deadline); !published) {
+    return failed(std::string(ErrorCodeName(published.error().code)) + ": " + published.error().message);
+  }
+  return RecordOutcome::kPublished;
+}
+
 }  // namespace
 
 Result<std::string> StreamHandler::Handle(std::string_view payload, const Deadline& deadline) {
@@ -55,62 +106,23 @@ Result<std::string> StreamHandler::Handle(std::string_view payload, const Deadli
   const Deadline publish_deadline = PublishDeadline(deadline);
   StreamCounts counts;
   std::optional<std::string> first_failed;
-  std::size_t position = 0;
-  for (const json::value& entry : records->get_array()) {
-    ++position;
+  for (std::size_t i = 0; i < records->get_array().size(); ++i) {
+    const json::value& entry = records->get_array()[i];
     const json::object* record = entry.is_object() ? &entry.get_object() : nullptr;
     const json::object* change = record ? ObjectMember(*record, "dynamodb") : nullptr;
     const std::string sequence = change ? StringMember(*change, "SequenceNumber") : std::string();
     if (sequence.empty()) {
       return Fail(ErrorCode::kInvalidEvent,
-                  "Records[" + std::to_string(position - 1) + "]: no dynamodb.SequenceNumber to report it by");
+                  "Records[" + std::to_string(i) + "]: no dynamodb.SequenceNumber to report it by");
     }
-    const std::string event_name = StringMember(*record, "eventName");
     const std::string name = "record " + sequence + " (eventID " + Quoted(StringMember(*record, "eventID")) + ")";
-    if (event_name == "REMOVE") {
-      ++counts.removed;
-      continue;
-    }
-    if (event_name != "INSERT" && event_name != "MODIFY") {
-      return Fail(ErrorCode::kInvalidEvent,
-                  name + ": eventName: expected INSERT, MODIFY or REMOVE, got " + Quoted(event_name));
-    }
-    auto fail = [&](const std::string& why) {
-      std::string line = "stream: " + name;
-      line += ": " + why;
-      line += "; reported as the batch's first failure";
-      Log(line);
+    auto outcome = HandleRecord(*record, name, publisher_, publish_deadline, log_);
+    if (!outcome) return std::unexpected(outcome.error());
+    if (*outcome == RecordOutcome::kFailed) {
       first_failed = sequence;
-    };
-    const json::object* new_image = ObjectMember(*change, "NewImage");
-    if (new_image == nullptr) {
-      fail("no NewImage (the stream must be NEW_AND_OLD_IMAGES)");
       break;
     }
-    const json::string* arn = dynamodb::StringAttribute(*new_image, "executionArn");
-    if (arn != nullptr && std::string_view(*arn).starts_with(kReservedKeyPrefix)) {
-      ++counts.reserved;
-      continue;
-    }
-    auto current = dynamodb::DecodeItem(*new_image);
-    if (!current) {
-      fail("NewImage does not decode: " + current.error().message);
-      break;
-    }
-    if (event_name == "MODIFY") {
-      if (const json::object* old_image = ObjectMember(*change, "OldImage")) {
-        auto previous = dynamodb::DecodeItem(*old_image);
-        if (previous && VersionOf(*previous) == VersionOf(*current)) {
-          ++counts.unchanged;
-          continue;
-        }
-      }
-    }
-    if (auto published = publisher_.Publish(*current, publish_deadline); !published) {
-      fail(std::string(ErrorCodeName(published.error().code)) + ": " + published.error().message);
-      break;
-    }
-    ++counts.published;
+    counts.Add(*outcome);
   }
   Log("stream: " + std::to_string(records->get_array().size()) + " records: " + std::to_string(counts.published) +
       " published, " + std::to_string(counts.removed) + " removed, " + std::to_string(counts.reserved) + " reserved, " +
