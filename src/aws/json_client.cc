@@ -4,10 +4,9 @@
 
 #include <algorithm>
 #include <array>
-#include <random>
 
 #include "aws/curl_http_client.h"
-#include "aws/sigv4.h"
+#include "aws/signed_exchange.h"
 
 namespace exidx::aws {
 namespace {
@@ -113,79 +112,47 @@ JsonClientStats JsonClient::Stats() const {
       .calls = calls_.load(), .requests = requests_.load(), .retries = retries_.load(), .throttled = throttled_.load()};
 }
 
-std::chrono::milliseconds JsonClient::RetryDelay(int retry) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto base = options_.retry_base.count();
-  const auto ceiling = std::min<std::int64_t>(options_.retry_cap.count(), base << std::min(retry - 1, 20));
-  if (ceiling <= 0) return std::chrono::milliseconds(0);
-  return std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, ceiling)(rng));
-}
-
 Result<std::string> JsonClient::Call(std::string_view operation, std::string_view request_json,
                                      const Deadline& deadline, ServiceError* service_error) {
   ++calls_;
   const std::string what = std::string(ServiceLabel(service_)) + " " + std::string(operation);
-  const int max_attempts = std::max(1, options_.max_attempts);
-  Error last{ErrorCode::kUnavailable, what + ": no attempt made"};
-  int attempts = 0;
-  // What the caller sees when the deadline ends the call: the last failure, if any, says why.
-  auto out_of_time = [&] {
-    std::string message =
-        what + ": stopped at the deadline after " + std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s");
-    if (attempts > 0) message += " (last: " + last.message + ")";
-    return Fail(ErrorCode::kUnavailable, std::move(message));
+  HttpRequest request;
+  request.method = "POST";
+  request.url = endpoint_ + "/";
+  request.headers = {
+      {"Content-Type", "application/x-amz-json-1.0"},
+      {"X-Amz-Target", target_prefix_ + "." + std::string(operation)},
   };
-  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-    if (attempt > 1) {
-      const std::chrono::milliseconds delay = RetryDelay(attempt - 1);
-      if (deadline.bounded() && delay >= deadline.Remaining()) return out_of_time();
-      ++retries_;
-      deadline.clock().SleepFor(delay);
-    }
-    if (deadline.Expired()) return out_of_time();
-    if (options_.limiter && !options_.limiter->Acquire(operation, deadline)) return out_of_time();
+  request.body = std::string(request_json);
+  const RetryPolicy policy{.timeout = options_.timeout,
+                           .max_attempts = options_.max_attempts,
+                           .retry_base = options_.retry_base,
+                           .retry_cap = options_.retry_cap};
+  // Before each attempt: the previous attempt's error is no longer the answer.
+  auto gate = [&](const Deadline& attempt_deadline) {
     if (service_error) *service_error = ServiceError{};
-    auto credentials = context_->credentials().Get();
-    if (!credentials) return std::unexpected(credentials.error());
-
-    HttpRequest request;
-    request.method = "POST";
-    request.url = endpoint_ + "/";
-    request.headers = {
-        {"Content-Type", "application/x-amz-json-1.0"},
-        {"X-Amz-Target", target_prefix_ + "." + std::string(operation)},
-    };
-    request.body = std::string(request_json);
-    request.timeout = deadline.Cap(options_.timeout);
-    if (request.timeout.count() <= 0) return out_of_time();
-    auto signature = SignRequest(
-        request, *credentials,
-        SigningParams{
-            .region = region_, .service = NamesOf(service_).signing_name, .time = context_->clock().NowMillis()});
-    if (!signature) return std::unexpected(Error{signature.error().code, what + ": " + signature.error().message});
-
-    ++requests_;
-    ++attempts;
-    auto response = context_->http().Send(request);
-    if (!response) {
-      last = Error{response.error().code, what + ": " + response.error().message};
-      if (response.error().code != ErrorCode::kUnavailable) return std::unexpected(last);
-      continue;
-    }
-    if (response->status >= 200 && response->status < 300) return std::move(response->body);
-
-    ServiceError error = ParseServiceError(*response);
+    return !options_.limiter || options_.limiter->Acquire(operation, attempt_deadline);
+  };
+  auto classify = [&](const HttpResponse& response) {
+    if (response.status >= 200 && response.status < 300) return AnswerVerdict{};
+    ServiceError error = ParseServiceError(response);
     if (IsThrottlingError(error.type)) ++throttled_;
     const bool retryable = IsRetryable(error);
     std::string message =
-        what + ": " + (error.type.empty() ? "error" : error.type) + " (HTTP " + std::to_string(error.http_status) + ")";
+        (error.type.empty() ? "error" : error.type) + " (HTTP " + std::to_string(error.http_status) + ")";
     if (!error.message.empty()) message += ": " + error.message;
-    last = Error{retryable ? ErrorCode::kUnavailable : ErrorCode::kInternal, std::move(message)};
     if (service_error) *service_error = std::move(error);
-    if (!retryable) return std::unexpected(last);
-  }
-  last.message += " (after " + std::to_string(max_attempts) + " attempts)";
-  return std::unexpected(last);
+    return AnswerVerdict{.kind = retryable ? AnswerVerdict::Kind::kRetryable : AnswerVerdict::Kind::kFinal,
+                         .message = std::move(message)};
+  };
+  ExchangeTally tally;
+  auto response = SendWithRetries(
+      *context_, SignedExchange{.what = what, .region = region_, .service = NamesOf(service_).signing_name},
+      std::move(request), policy, deadline, classify, gate, &tally);
+  requests_ += tally.requests;
+  retries_ += tally.retries;
+  if (!response) return std::unexpected(response.error());
+  return std::move(response->body);
 }
 
 }  // namespace exidx::aws

@@ -131,8 +131,6 @@ class JsonClient {
   const std::string& endpoint() const { return endpoint_; }
 
  private:
-  std::chrono::milliseconds RetryDelay(int retry);
-
   const std::shared_ptr<AwsContext> context_;
   const AwsService service_;
   const std::string target_prefix_;

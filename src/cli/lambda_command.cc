@@ -1,6 +1,6 @@
 // `exidx lambda`: the Lambda custom runtime (provided.al2023). The package's
-// `bootstrap` starts it; it serves the index, list or reconcile handler
-// (chosen by _HANDLER or --handler) over the Runtime API at
+// `bootstrap` starts it; it serves the index, list, reconcile or stream
+// handler (chosen by _HANDLER or --handler) over the Runtime API at
 // AWS_LAMBDA_RUNTIME_API.
 // Everything expensive (store and table description, credentials, HTTP
 // connections, the page token secret, the tag cache) is set up once per
@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 
+#include "aws/appsync_client.h"
 #include "aws/curl_http_client.h"
 #include "aws/environment.h"
 #include "cli/agent_options.h"
@@ -19,6 +20,7 @@
 #include "lambda/handlers.h"
 #include "lambda/runtime_client.h"
 #include "lambda/runtime_loop.h"
+#include "lambda/stream_handler.h"
 
 namespace exidx::cli {
 namespace {
@@ -32,6 +34,7 @@ struct LambdaOptions {
   std::uint64_t max_invocations = 0;
   std::uint64_t reconcile_max_calls = 1000;
   std::string reconcile_older_than = "15m";
+  std::string appsync_url;
 };
 
 void Log(const std::string& line) {
@@ -44,6 +47,7 @@ struct Function {
   std::shared_ptr<aws::StepFunctionsRegions> step_functions;  // reconcile.
   AgentSetup agents;
   std::unique_ptr<Indexer> indexer;
+  std::unique_ptr<lambda::ExecutionChangePublisher> publisher;  // stream.
   std::unique_ptr<lambda::InvocationHandler> handler;
 };
 
@@ -59,10 +63,30 @@ Result<StoreOptions> LambdaStore(const LambdaOptions& options) {
   return Fail(ErrorCode::kInvalidParameter, "no store: set EXECUTION_INDEX_TABLE_NAME or give --store");
 }
 
+// The stream handler needs no store: the stream's images are the records.
+// Each publish and its retries end well within the invocation: 4 attempts of 5 s.
+Result<Function> InitStreamFunction(const LambdaOptions& options) {
+  if (options.appsync_url.empty()) {
+    return Fail(ErrorCode::kInvalidParameter,
+                "the stream handler publishes to AppSync: set EXIDX_APPSYNC_URL (or --appsync-url) to the API's "
+                "GraphQL endpoint, https://<id>.appsync-api.<region>.amazonaws.com/graphql");
+  }
+  auto client = aws::AppSyncClient::Create(aws::AwsContext::Default(aws::Environment::Process()), options.appsync_url,
+                                           aws::RetryPolicy{.timeout = std::chrono::seconds(5), .max_attempts = 4});
+  if (!client) return std::unexpected(client.error());
+  Function function;
+  function.publisher = std::make_unique<lambda::AppSyncExecutionChangePublisher>(std::move(*client));
+  function.handler = std::make_unique<lambda::StreamHandler>(*function.publisher, Log);
+  return function;
+}
+
 Result<Function> InitFunction(const LambdaOptions& options, const Clock& clock) {
+  if (options.handler == "stream") return InitStreamFunction(options);
   if (options.handler != "index" && options.handler != "list" && options.handler != "reconcile") {
     return Fail(ErrorCode::kInvalidParameter,
-                "handler: expected index, list or reconcile (--handler or _HANDLER), got " + Quoted(options.handler));
+                "handler: expected index, list, reconcile or stream (--handler or "
+                "_HANDLER), got " +
+                    Quoted(options.handler));
   }
   auto store_options = LambdaStore(options);
   if (!store_options) return std::unexpected(store_options.error());
@@ -147,11 +171,19 @@ void AddLambdaCommand(CLI::App& app, int& exit_status) {
   auto options = std::make_shared<LambdaOptions>();
   CLI::App* command = app.add_subcommand(
       "lambda",
-      "Run as an AWS Lambda custom runtime (provided.al2023): serve the index handler (EventBridge events) or "
-      "the list handler (AppSync/Amplify listExecutionsFromIndex) or the reconcile handler (a schedule) over "
-      "AWS_LAMBDA_RUNTIME_API. The store is "
-      "--store, else the DynamoDB table named by EXECUTION_INDEX_TABLE_NAME.");
-  command->add_option("--handler", options->handler, "index, list or reconcile")->envname("_HANDLER")->required();
+      "Run as an AWS Lambda custom runtime (provided.al2023): serve the index handler (EventBridge events), "
+      "the list handler (AppSync/Amplify listExecutionsFromIndex), the reconcile handler (a schedule) or the "
+      "stream handler (the table's DynamoDB stream, each changed record published to AppSync as "
+      "publishExecutionChange; answers ReportBatchItemFailures) over AWS_LAMBDA_RUNTIME_API. The store is "
+      "--store, else the DynamoDB table named by EXECUTION_INDEX_TABLE_NAME (the stream handler uses none).");
+  command->add_option("--handler", options->handler, "index, list, reconcile or stream")
+      ->envname("_HANDLER")
+      ->required();
+  command
+      ->add_option("--appsync-url", options->appsync_url,
+                   "stream: the AppSync GraphQL endpoint to publish to, "
+                   "https://<id>.appsync-api.<region>.amazonaws.com/graphql (signed for AWS_REGION)")
+      ->envname("EXIDX_APPSYNC_URL");
   command
       ->add_option("--reconcile-max-calls", options->reconcile_max_calls,
                    "reconcile: Step Functions calls one invocation makes at most")

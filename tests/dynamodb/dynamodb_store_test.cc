@@ -325,7 +325,9 @@ TEST_F(DynamoDbStoreTest, ChangeFeedFollowsTheTablesStream) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const TableStreamFeedStats stats = feed.change_feed()->Stats();
   EXPECT_EQ(stats.changes, 3u);
-  EXPECT_EQ(stats.reserved, 1u);
+  // The checkpoint, and the statistics' cells and agent counts each write
+  // moved: reserved items, never changes.
+  EXPECT_GE(stats.reserved, 1u + 3u);
   EXPECT_EQ(stats.undecodable, 0u);
 }
 

@@ -1,7 +1,8 @@
 // The deployable pieces: the Lambda package (scripts/package-lambda.sh)
 // started through its bootstrap inside a chroot that holds nothing but the
 // unzipped package and a static shell, so that no library of this machine can
-// help it; and cfn-lint on the CloudFormation template.
+// help it; and cfn-lint on the CloudFormation template, with a check of its
+// live-update resources.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -89,6 +90,18 @@ TEST(LambdaPackageTest, TemplatePassesCfnLint) {
   if (cfn_lint.empty()) GTEST_SKIP() << "cfn-lint is not installed";
   auto lint = RunProcess({cfn_lint, kSourceDir + "/deploy/template.yaml"});
   EXPECT_EQ(lint.exit_status, 0) << lint.out << lint.err;
+}
+
+// The live-update resources as the README describes them: the event source
+// mapping's retry and failure settings, and the stream role's grants, each
+// action on its one resource.
+TEST(LambdaPackageTest, TemplateWiresTheStreamFunctionWithLeastPrivilege) {
+  if (RunProcess({"/usr/bin/env", "python3", "-c", "import cfnlint.decode"}).exit_status != 0) {
+    GTEST_SKIP() << "python3 with cfn-lint is not installed";
+  }
+  auto check = RunProcess({"/usr/bin/env", "python3", kSourceDir + "/tests/lambda/check_stream_template.py",
+                           kSourceDir + "/deploy/template.yaml"});
+  EXPECT_EQ(check.exit_status, 0) << check.out << check.err;
 }
 
 }  // namespace

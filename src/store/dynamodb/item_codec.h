@@ -1,6 +1,7 @@
 // How an ExecutionRecord is one DynamoDB item (the table of dynamodb_store.h):
 // its attributes, the names of the indexes that key on them, and the reading
-// of a JSON 1.0 answer (and of GetItem's). Internal to src/store/dynamodb.
+// of a JSON 1.0 answer (and of GetItem's). Internal to src/store/dynamodb, but
+// for the stream handler (src/lambda), whose stream images are these items.
 #pragma once
 
 #include <boost/json.hpp>
