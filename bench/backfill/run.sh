@@ -27,12 +27,12 @@ export AWS_EC2_METADATA_DISABLED=true
 backfill() {  # backfill NAME FLAGS...: a fresh embedded store each run; the counts of the last run kept.
   local name=$1
   shift
-  echo "sh -c 'rm -rf $work/$name && exec $exidx backfill --store $work/$name --relaxed-durability $* >$work/$name.out 2>/dev/null'"
+  echo "rm -rf $work/$name && exec $exidx backfill --store $work/$name --relaxed-durability $* >$work/$name.out 2>/dev/null"
 }
-peer="sh -c 'rm -f $work/peer.sqlite && exec python3 bench/backfill/peer_backfill.py $endpoint $work/peer.sqlite >/dev/null'"
+peer="rm -f $work/peer.sqlite && exec python3 bench/backfill/peer_backfill.py $endpoint $work/peer.sqlite >/dev/null"
 echo "== limiter off vs the boto3 + SQLite peer" >&2
-eval farm-bench -n "$runs" --timeout 1200 --vs "\"$peer\"" -- "$(backfill off --no-rate-limit)"
+bench/ab_timing.py -n "$runs" "$(backfill off --no-rate-limit)" "$peer"
 cat "$work/off.out"
 echo "== limiter on (Step Functions' published quotas) vs limiter off" >&2
-eval farm-bench -n "$runs" --timeout 1200 --vs "\"$(backfill off --no-rate-limit)\"" -- "$(backfill on)"
+bench/ab_timing.py -n "$runs" "$(backfill on)" "$(backfill off --no-rate-limit)"
 cat "$work/on.out"

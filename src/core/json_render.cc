@@ -3,13 +3,12 @@
 #include "core/json_writer.h"
 
 namespace exidx {
-namespace {
 
-void WriteRecord(JsonWriter& w, const ExecutionRecord& record) {
+void WriteRecord(JsonWriter& w, const ExecutionRecord& record, std::string_view name_field) {
   w.BeginObject();
   w.Key("executionArn");
   w.String(record.execution_arn);
-  w.Key("name");
+  w.Key(name_field);
   w.String(record.execution_name);
   w.Key("agentName");
   w.String(record.agent_name);
@@ -41,8 +40,6 @@ void WriteRecord(JsonWriter& w, const ExecutionRecord& record) {
   }
   w.EndObject();
 }
-
-}  // namespace
 
 std::string RenderRecord(const ExecutionRecord& record) {
   JsonWriter w;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/json_writer.h"
 #include "core/query.h"
 #include "core/record.h"
 
@@ -17,6 +18,10 @@ namespace exidx {
 // those of every record created (events) or read back (record_codec.h,
 // DynamoDB items) are; outside it durationSeconds could overflow.
 std::string RenderRecord(const ExecutionRecord& record);
+
+// The same object written into `w`, the execution's name under `name_field`
+// ("name" in the API; "executionName" where a schema names it so).
+void WriteRecord(JsonWriter& w, const ExecutionRecord& record, std::string_view name_field = "name");
 
 // {"executions": [...], "nextToken": ..., "hasMore": ..., "totalCount": ..., "metadata": {...}}
 std::string RenderListResponse(const ExecutionPage& page, std::int64_t fetch_millis);

@@ -164,8 +164,8 @@ TEST(ExecutionChangeVariablesTest, TheRecordsContractFieldsAsTheApiRendersThem) 
   record.redrive_count = 2;
   record.ttl = 1'800'000'000;
   EXPECT_EQ(ExecutionChangeVariables(record),
-            R"({"input":{"executionArn":"arn:aws:states:us-east-1:1:execution:sm:b","agentName":"research",)"
-            R"("stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:research","executionName":"b",)"
+            R"({"input":{"executionArn":"arn:aws:states:us-east-1:1:execution:sm:b","executionName":"b",)"
+            R"("agentName":"research","stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:research",)"
             R"("status":"FAILED","startDate":"2025-09-29T10:00:00.000Z","stopDate":"2025-09-29T10:00:01.000Z",)"
             R"("durationSeconds":1,"indexedAt":")" +
                 FormatTimestamp(record.indexed_at) +

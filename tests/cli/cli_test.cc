@@ -300,6 +300,12 @@ TEST_F(CliMigrateTest, InitMigrateServesTheFirstDesignsRowsAndCountsAsJson) {
   EXPECT_EQ(counts.at("rewritten").as_int64(), 12);
   EXPECT_FALSE(counts.at("dryRun").as_bool());
   EXPECT_EQ(Listed(), 12u) << "the rows vanished from the unfiltered query (AllDateIndex) without the migration";
+  // init counted the migrated records in the statistics, and the agent menu.
+  auto stats =
+      Exidx({"stats", "--store", StoreUrl(), "--from", "2025-09-29", "--to", "2025-09-30", "--format", "json"});
+  ASSERT_EQ(stats.exit_status, 0) << stats.err;
+  EXPECT_EQ(json::parse(stats.out).at("totals").at("executions").as_int64(), 12) << stats.out;
+  EXPECT_NE(init.err.find("12 records counted in the statistics"), std::string::npos) << init.err;
 
   auto resumed = Exidx({"migrate", "--store", StoreUrl(), "--resume"});
   ASSERT_EQ(resumed.exit_status, 0) << resumed.err;

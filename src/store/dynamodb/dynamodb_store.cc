@@ -210,7 +210,8 @@ Result<std::unique_ptr<DynamoDbStore>> DynamoDbStore::Open(std::unique_ptr<aws::
     return Fail(ErrorCode::kInvalidParameter, "dynamodb: a change feed needs a DynamoDB Streams client");
   }
   std::unique_ptr<DynamoDbStore> store(new DynamoDbStore(std::move(client), std::move(options)));
-  if (auto described = store->DescribeTable(/*read_stream=*/true); !described) return std::unexpected(described.error());
+  if (auto described = store->DescribeTable(/*read_stream=*/true); !described)
+    return std::unexpected(described.error());
   if (store->options_.change_feed) {
     const std::string& table = store->options_.table_name;
     if (store->stream_arn_.empty()) {
@@ -241,7 +242,6 @@ Result<ChangeRange> DynamoDbStore::ReadChanges(std::uint64_t after, std::size_t 
 void DynamoDbStore::SetChangeListener(std::function<void()> listener) {
   if (feed_) feed_->SetListener(std::move(listener));
 }
-
 
 namespace {
 std::int64_t MonotonicMillis() {

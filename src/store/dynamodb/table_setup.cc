@@ -159,8 +159,10 @@ Result<TableSetup> DynamoDbStore::CreateTable(aws::JsonClient& client, const std
     if (!state) return std::unexpected(state.error());
   }
   aws::ServiceError service_error;
-  if (!state->stream_enabled) {
-    // A table made before (or without) exidx init: live updates read the stream.
+  // A table made before (or without) exidx init: live updates read the
+  // stream. A table created just now asked for it already; an endpoint that
+  // then reports none (dynalite) has no streams to enable.
+  if (!state->stream_enabled && !setup.created) {
     json::object request{
         {"TableName", table_name},
         {"StreamSpecification", json::object{{"StreamEnabled", true}, {"StreamViewType", "NEW_AND_OLD_IMAGES"}}},
