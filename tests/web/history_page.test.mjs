@@ -2,12 +2,18 @@
 // over a temporary store with a fixed simulated history and read/ingest keys)
 // driven in headless Debian Chromium through playwright-core.
 //   EXIDX_BINARY=build/src/cli/exidx SCREENSHOT_DIR=build/tests/web/screenshots node --test history_page.test.mjs
+// EXIDX_WEB_STORE picks the store: `rocksdb` (the default: the embedded store
+// in a temporary directory) or `dynamodb` (a table on a moto_server started
+// here, tests/aws/moto_serialized.py; the server's live updates then come from
+// the table's stream). The same cases run on both.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -15,6 +21,16 @@ const BINARY = resolve(process.env.EXIDX_BINARY || '../../build/src/cli/exidx');
 const SHOTS = resolve(process.env.SCREENSHOT_DIR || 'screenshots');
 const READ_KEY = 'read-key-e2e', INGEST_KEY = 'ingest-key-e2e';
 const NOW = Date.now();
+const STORE = process.env.EXIDX_WEB_STORE || 'rocksdb';
+if (!['rocksdb', 'dynamodb'].includes(STORE)) throw new Error(`EXIDX_WEB_STORE=${STORE}: rocksdb or dynamodb`);
+const DYNAMODB = STORE === 'dynamodb';
+const TABLE = 'WebTable';
+// Screenshots of the DynamoDB run carry a prefix, so both runs keep theirs.
+const SHOT_PREFIX = DYNAMODB ? 'dynamodb-' : '';
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// The python that has moto (as MotoPython() in tests/aws/moto_server.cc).
+const MOTO_PYTHON = process.env.EXIDX_MOTO_PYTHON
+  || (existsSync('/root/.pyenv/shims/python3') ? '/root/.pyenv/shims/python3' : 'python3');
 
 const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : null;
 if (missing && process.env.CI) {
@@ -22,12 +38,49 @@ if (missing && process.env.CI) {
 }
 const skip = missing ? `skipped: ${missing}` : false;
 
-let dir, server, base, browser, agents, machineOf;
+let dir, server, base, browser, agents, machineOf, moto, store;
+// The environment of every exidx process: on DynamoDB, moto's endpoint and
+// fixed test credentials, and nothing of this machine's AWS settings.
+const childEnv = { ...process.env };
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolvePort(port)); });
+  });
+}
+
+// moto_server on a free port, once it answers /moto-api/ (its Python start takes a second or two).
+// Its log goes to a file: a pipe would fill while execFileSync holds this process, and stall moto.
+async function startMoto() {
+  for (let tries = 0; ; ++tries) {
+    const port = await freePort();
+    const logPath = join(dir, 'moto.log');
+    const logFd = openSync(logPath, 'w');
+    const child = spawn(MOTO_PYTHON, [join(REPO, 'tests/aws/moto_serialized.py'), '-H', '127.0.0.1', '-p', String(port)],
+      { stdio: ['ignore', logFd, logFd] });
+    closeSync(logFd);
+    let exited = false;
+    child.on('exit', () => { exited = true; });
+    const url = `http://127.0.0.1:${port}`;
+    for (const deadline = Date.now() + 30000; !exited && Date.now() < deadline;) {
+      try { if ((await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(500) })).ok) return { child, url }; } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!exited) { child.kill('SIGKILL'); await new Promise((r) => child.once('exit', r)); }
+    // Exited: the port was taken meanwhile, try another.
+    if (tries === 2) {
+      throw new Error(`${MOTO_PYTHON} tests/aws/moto_serialized.py did not answer on port ${port}:\n${readFileSync(logPath, 'utf8').slice(-4000)}`);
+    }
+  }
+}
 
 async function startServer() {
-  const child = spawn(BINARY, ['serve', '--store', join(dir, 'store'), '--tags-file', join(dir, 'tags.json'),
+  const storeArgs = DYNAMODB ? ['--store', store, '--stream-poll-ms', '200'] : ['--store', store];
+  const child = spawn(BINARY, ['serve', ...storeArgs, '--tags-file', join(dir, 'tags.json'),
     '--listen', '127.0.0.1:0', '--read-key', READ_KEY, '--ingest-key', INGEST_KEY, '--heartbeat-ms', '1000'],
-  { stdio: ['ignore', 'ignore', 'pipe'] });
+  { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv });
   const lines = createInterface({ input: child.stderr });
   const url = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error('exidx serve did not log "listening" in 20 s')), 20000);
@@ -73,6 +126,10 @@ async function paramsOfPage(page) {
   return p;
 }
 // Pages through to the end ("Load more", racing the page's own infinite scroll).
+// moto answers each Query by going over the whole table in Python, one request
+// at a time: a page of the list takes about a second there (eight shards of
+// AllDateIndex), so the DynamoDB run allows longer for a long list.
+const LOAD_ALL_MS = DYNAMODB ? 90000 : 30000;
 async function loadAll(page) {
   await page.waitForFunction(() => {
     const more = document.getElementById('more');
@@ -80,7 +137,7 @@ async function loadAll(page) {
     if (!document.getElementById('error').hidden) throw new Error(document.getElementById('error').textContent);
     if (!more.disabled) more.click();
     return false;
-  }, null, { polling: 100, timeout: 30000 });
+  }, null, { polling: 100, timeout: LOAD_ALL_MS });
   return page.$$eval('#rows tr', (trs) => trs.map((tr) => tr.dataset.arn));
 }
 // Script errors on any page fail the test that made them.
@@ -94,18 +151,35 @@ async function newPage(options = {}) {
   await context.addInitScript((key) => localStorage.setItem('exidx.apiKey', key), READ_KEY);
   return watch(await context.newPage());
 }
-const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shotPath = (name) => join(SHOTS, `${SHOT_PREFIX}${name}.png`);
+const shot = (page, name) => page.screenshot({ path: shotPath(name), fullPage: true });
 
 before(async () => {
   if (skip) return;
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'exidx-web-'));
   const events = join(dir, 'events.ndjson');
+  if (DYNAMODB) {
+    moto = await startMoto();
+    for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION', 'AWS_ENDPOINT_URL_DYNAMODB',
+      'AWS_ENDPOINT_URL_DYNAMODB_STREAMS', 'AWS_ENDPOINT_URL_SFN', 'EXIDX_STORE', 'EXIDX_STREAM_POLL_MS', 'EXECUTION_INDEX_TABLE_NAME']) {
+      delete childEnv[name];
+    }
+    Object.assign(childEnv, { AWS_ENDPOINT_URL: moto.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing-secret', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent/x',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/y' });
+    store = `dynamodb://${TABLE}`;
+    execFileSync(BINARY, ['init', '--store', store, '--statistics-wait', '0'], { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  } else {
+    store = join(dir, 'store');
+  }
   // A fixed history: the same seed gives the same events; the window ends now.
   execFileSync(BINARY, ['simulate', '--executions', '600', '--seed', '11', '--agents', '4', '--duplicate-rate', '0.1',
     '--reorder-rate', '0.2', '--start', new Date(NOW - 20 * 864e5).toISOString(), '--end', new Date(NOW - 6e4).toISOString(),
     '--output', events, '--tags-out', join(dir, 'tags.json')]);
-  execFileSync(BINARY, ['ingest', events, '--store', join(dir, 'store'), '--tags-file', join(dir, 'tags.json'), '--relaxed-durability']);
+  // --relaxed-durability is the embedded store's alone.
+  execFileSync(BINARY, ['ingest', events, '--store', store, '--tags-file', join(dir, 'tags.json'),
+    ...(DYNAMODB ? [] : ['--relaxed-durability'])], { env: childEnv });
   ({ child: server, url: base } = await startServer());
   agents = (await api('/v1/agents')).agents.map((a) => a.agentName);
   machineOf = {};
@@ -121,6 +195,13 @@ afterEach(() => assert.deepEqual(pageErrors.splice(0), [], 'no script errors'));
 after(async () => {
   await browser?.close();
   if (server) { server.kill('SIGTERM'); await new Promise((r) => server.once('exit', r)); }
+  if (moto && moto.child.exitCode === null && moto.child.signalCode === null) {
+    const exited = new Promise((r) => moto.child.once('exit', r));
+    moto.child.kill('SIGTERM');
+    const timer = setTimeout(() => moto.child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -139,7 +220,8 @@ test('asks for the read key, then lists every agent\'s executions of the last 7 
   assert.ok(shown.length > 50, `more than a page: ${shown.length}`);
   assert.equal(new Set(shown).size, shown.length, 'no duplicate rows');
   assert.deepEqual(shown, await allRows(await paramsOfPage(page)));
-  // The chart, from the embedded store's hourly cells: bars and a total, not "Chart unavailable".
+  // The chart, from the store's hourly cells (the embedded store's, or the table's
+  // through StatsIndex): bars and a total, not "Chart unavailable".
   await page.locator('#chart svg rect').first().waitFor();
   const note = await page.textContent('#chart-note');
   assert.match(note, /^[1-9]\d* executions; duration p50 /, note);
@@ -195,6 +277,9 @@ test('live: a new execution appears at the top, its status changes in place, pag
   await page.waitForFunction(() => !document.getElementById('more').disabled);
   const firstBefore = await page.$eval('#rows tr', (tr) => tr.dataset.arn).catch(() => null);
   const start = Date.now();
+  // On DynamoDB each change reaches the page through the table's stream, read
+  // every 200 ms (--stream-poll-ms): the waits below (Playwright's 30 s) cover
+  // it. moto's stream has one shard, so changes arrive in the order posted.
   const arn = await postEvent(machineOf[agent], 'e2e-live-1', 'RUNNING', start);
   await page.locator(`#rows tr[data-arn="${arn}"]`).waitFor();
   assert.equal(await page.$eval('#rows tr', (tr) => tr.dataset.arn), arn, 'at the top');
@@ -223,6 +308,10 @@ test('a shared URL restores the view; phone width and dark mode render', { skip 
   const page = await newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
   await page.goto(shared);
   await page.locator('#rows tr').first().waitFor();
+  // The agent menu comes from /v1/agents, which may answer after the first rows
+  // (on DynamoDB it sums StatsIndex's shards): every agent, the URL's selected.
+  await page.locator('#agent option').nth(1).waitFor({ state: 'attached' });
+  assert.deepEqual(await page.$$eval('#agent option', (o) => o.map((x) => x.value)), ['', ...[...agents].sort()]);
   assert.equal(await page.inputValue('#agent'), agent);
   assert.equal(await page.inputValue('#status'), 'SUCCEEDED');
   assert.equal(await page.inputValue('#order'), 'asc');
@@ -238,6 +327,6 @@ test('a shared URL restores the view; phone width and dark mode render', { skip 
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'agent');
-  await page.screenshot({ path: join(SHOTS, 'history-phone-dark.png') });  // The first screen: the list is long.
+  await page.screenshot({ path: shotPath('history-phone-dark') });  // The first screen: the list is long.
   await page.context().close();
 });
