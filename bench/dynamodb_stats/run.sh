@@ -34,9 +34,12 @@ end=$(date +%s.%N)
 echo "$events events of $executions executions over 30 days, 20 agents; ingest into moto: $(echo "$end - $start" | bc) s"
 cat "$work/ingest.out"
 
-query() { echo "exec $exidx stats --store $1 --bucket day --format json >$2"; }
-"$exidx" stats --store "$work/embedded" --bucket day --format json >"$work/embedded.json"
-"$exidx" stats --store dynamodb://BenchStats --bucket day --format json >"$work/dynamodb.json"
+# A fixed range (the simulation's 30 days up to now), so that both answers are comparable.
+to=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+from=$(date -u -d "-30 days" +%Y-%m-%dT%H:%M:%SZ)
+query() { echo "exec $exidx stats --store $1 --from $from --to $to --bucket day --format json >$2"; }
+sh -c "$(query "$work/embedded" "$work/embedded.json")"
+sh -c "$(query dynamodb://BenchStats "$work/dynamodb.json")"
 $python - "$work/embedded.json" "$work/dynamodb.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
