@@ -22,7 +22,7 @@ void AddAgentOptions(CLI::App& command, AgentOptions& options) {
 }
 
 Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clock,
-                                   std::shared_ptr<aws::StepFunctionsRegions> step_functions) {
+                                   std::shared_ptr<aws::StepFunctionsRegions> step_functions, ExecutionStore* store) {
   AgentRule rule;
   rule.index_all = options.index_all;
   auto required = ParseAgentTags(options.agent_tags);
@@ -38,7 +38,8 @@ Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clo
     // Step Functions' ListTagsForResource, with the region, endpoint and
     // credentials of the environment (CONTRACT.md section 10).
     if (!step_functions) {
-      auto regions = aws::StepFunctionsRegions::Create(aws::AwsContext::Default(aws::Environment::Process()));
+      auto regions = aws::StepFunctionsRegions::Create(aws::AwsContext::Default(aws::Environment::Process()),
+                                                       aws::StepFunctionsRegionsOptions{.limit_to_quotas = true});
       if (!regions) {
         return Fail(ErrorCode::kInvalidParameter,
                     "no tag source: give --tags-file PATH, --index-all, or an AWS region (AWS_REGION) to read tags "
@@ -47,9 +48,12 @@ Result<AgentSetup> BuildAgentSetup(const AgentOptions& options, const Clock& clo
       }
       step_functions = std::move(*regions);
     }
+    setup.step_functions = step_functions;
     setup.tags = std::make_unique<StepFunctionsTagSource>(std::move(step_functions));
+    if (store != nullptr) setup.shared = std::make_unique<SharedTagCache>(*store, RuleFingerprint(rule), clock);
   }
-  setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), std::move(rule), clock);
+  setup.resolver = std::make_unique<AgentResolver>(setup.tags.get(), std::move(rule), clock, AgentResolverOptions{},
+                                                   setup.shared.get());
   return setup;
 }
 

@@ -119,10 +119,10 @@ int RunBackfill(const BackfillCommandOptions& options) {
   if (!regions) return ReportError(regions.error());
 
   SystemClock clock;
-  auto agents = BuildAgentSetup(options.agents, clock, *regions);
-  if (!agents) return ReportError(agents.error());
   auto store = OpenStore(options.store);
   if (!store) return ReportError(store.error());
+  auto agents = BuildAgentSetup(options.agents, clock, *regions, store->get());
+  if (!agents) return ReportError(agents.error());
 
   Backfill backfill(**store, *agents->resolver, **regions, clock, std::move(*backfill_options));
   Result<BackfillCounts> counts = Fail(ErrorCode::kInternal, "not run");

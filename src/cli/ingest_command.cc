@@ -118,10 +118,10 @@ int RunIngest(const IngestOptions& options) {
   std::istream& in = options.input == "-" ? std::cin : file;
 
   SystemClock clock;
-  auto agents = BuildAgentSetup(options.agents, clock);
-  if (!agents) return ReportError(agents.error());
   auto store = OpenStore(options.store);
   if (!store) return ReportError(store.error());
+  auto agents = BuildAgentSetup(options.agents, clock, nullptr, store->get());
+  if (!agents) return ReportError(agents.error());
   Indexer indexer(**store, *agents->resolver, clock);
 
   EventBatchReader reader(in);

@@ -105,17 +105,18 @@ Result<Function> InitFunction(const LambdaOptions& options, const Clock& clock) 
     if (!regions) return std::unexpected(regions.error());
     function.step_functions = std::move(*regions);
   }
-  if (options.handler != "list") {
-    auto agents = BuildAgentSetup(options.agents, clock, function.step_functions);  // Before the store: cheap.
-    if (!agents) return std::unexpected(agents.error());
-    function.agents = std::move(*agents);
-  }
   auto store = OpenStore(*store_options);
   if (!store) return std::unexpected(store.error());
   function.store = std::move(*store);
+  if (options.handler != "list") {
+    auto agents = BuildAgentSetup(options.agents, clock, function.step_functions, function.store.get());
+    if (!agents) return std::unexpected(agents.error());
+    function.agents = std::move(*agents);
+  }
   if (options.handler == "index") {
     function.indexer = std::make_unique<Indexer>(*function.store, *function.agents.resolver, clock);
-    function.handler = std::make_unique<lambda::IndexHandler>(*function.indexer);
+    function.handler =
+        std::make_unique<lambda::IndexHandler>(*function.indexer, function.agents.resolver.get(), &clock, Log);
   } else if (options.handler == "reconcile") {
     function.handler = std::make_unique<lambda::ReconcileHandler>(
         *function.store, *function.agents.resolver, *function.step_functions, clock,

@@ -45,10 +45,10 @@ int RunReconcile(const ReconcileCommandOptions& options) {
   auto regions = MakeStepFunctionsRegions(options.step_functions);
   if (!regions) return ReportError(regions.error());
   SystemClock clock;
-  auto agents = BuildAgentSetup(options.agents, clock, *regions);
-  if (!agents) return ReportError(agents.error());
   auto store = OpenStore(options.store);
   if (!store) return ReportError(store.error());
+  auto agents = BuildAgentSetup(options.agents, clock, *regions, store->get());
+  if (!agents) return ReportError(agents.error());
 
   Reconcile reconcile(**store, *agents->resolver, **regions, clock,
                       ReconcileOptions{.older_than = *older_than,

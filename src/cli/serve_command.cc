@@ -140,8 +140,6 @@ int RunServe(const ServeOptions& options) {
   signal(SIGPIPE, SIG_IGN);
 
   SystemClock clock;
-  auto agents = options.demo ? DemoAgentSetup(options.agents, clock) : BuildAgentSetup(options.agents, clock);
-  if (!agents) return ReportError(agents.error());
   // Before the store: the store's feed calls into it until the store is closed.
   server::ChangeHub hub;
   StoreOptions store_options = options.store;
@@ -153,6 +151,9 @@ int RunServe(const ServeOptions& options) {
   };
   auto store = OpenStore(store_options);
   if (!store) return ReportError(store.error());
+  auto agents = options.demo ? DemoAgentSetup(options.agents, clock)
+                             : BuildAgentSetup(options.agents, clock, nullptr, store->get());
+  if (!agents) return ReportError(agents.error());
   // Changes other servers made (and, on DynamoDB, this one's, back from the
   // stream) wake the live-update streams; this server's own ingests notify
   // the hub themselves.

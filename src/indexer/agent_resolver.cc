@@ -57,8 +57,19 @@ std::optional<std::string> ClassifyAgent(const AgentRule& rule, std::string_view
   return StateMachineName(state_machine_arn);
 }
 
-AgentResolver::AgentResolver(TagSource* source, AgentRule rule, const Clock& clock, AgentResolverOptions options)
-    : source_(source), rule_(std::move(rule)), clock_(clock), options_(options) {
+std::string RuleFingerprint(const AgentRule& rule) {
+  if (rule.index_all) return "index-all";
+  std::string text;
+  for (const auto& [key, value] : rule.required_tags) {
+    if (!text.empty()) text += ',';
+    text += key + "=" + value;
+  }
+  return text;
+}
+
+AgentResolver::AgentResolver(TagSource* source, AgentRule rule, const Clock& clock, AgentResolverOptions options,
+                             SharedTagCache* shared)
+    : source_(source), rule_(std::move(rule)), clock_(clock), options_(options), shared_(shared) {
   assert(source_ != nullptr || rule_.index_all);
 }
 
@@ -88,20 +99,44 @@ Result<std::optional<std::string>> AgentResolver::AgentNameOf(std::string_view s
     }
     return theirs.get();
   }
-  Result<Decision> result = Lookup(arn, deadline);
+  Result<Entry> entry = Lookup(arn, deadline, /*refresh=*/false);
+  Result<Decision> result =
+      entry ? Result<Decision>(entry->decision) : Result<Decision>(std::unexpected(entry.error()));
   {
     std::lock_guard lock(mu_);
     in_flight_.erase(arn);
-    if (result) {
-      const std::int64_t ttl = result->has_value() ? options_.agent_ttl_millis : options_.non_agent_ttl_millis;
-      entries_[arn] = Entry{*result, clock_.NowMillis() + ttl};
-    }
+    if (entry) entries_[arn] = *entry;
   }
   promise.set_value(result);
   return result;
 }
 
-Result<std::optional<std::string>> AgentResolver::Lookup(const std::string& arn, const Deadline& deadline) {
+Result<std::optional<std::string>> AgentResolver::Refresh(std::string_view state_machine_arn,
+                                                          const Deadline& deadline) {
+  if (source_ == nullptr) return StateMachineName(state_machine_arn);
+  const std::string arn = UnqualifiedStateMachineArn(state_machine_arn);
+  Result<Entry> entry = Lookup(arn, deadline, /*refresh=*/true);
+  if (!entry) return std::unexpected(entry.error());
+  std::lock_guard lock(mu_);
+  entries_[arn] = *entry;
+  return entry->decision;
+}
+
+Result<AgentResolver::Entry> AgentResolver::Lookup(const std::string& arn, const Deadline& deadline, bool refresh) {
+  const EpochMillis now = clock_.NowMillis();
+  if (shared_ == nullptr) {
+    auto decision = Decide(arn, deadline);
+    if (!decision) return std::unexpected(decision.error());
+    const std::int64_t ttl = decision->has_value() ? options_.agent_ttl_millis : options_.non_agent_ttl_millis;
+    return Entry{*decision, now + ttl};
+  }
+  auto decide = [&](const Deadline& d) { return Decide(arn, d); };
+  auto resolved = refresh ? shared_->Refresh(arn, deadline, decide) : shared_->Resolve(arn, deadline, decide);
+  if (!resolved) return std::unexpected(resolved.error());
+  return Entry{resolved->agent_name, std::min(resolved->good_until, now + options_.shared_recheck_millis)};
+}
+
+Result<std::optional<std::string>> AgentResolver::Decide(const std::string& arn, const Deadline& deadline) {
   misses_.fetch_add(1, std::memory_order_relaxed);
   auto tags = source_->TagsOf(arn, deadline);
   if (!tags) {
@@ -116,6 +151,8 @@ AgentCacheStats AgentResolver::Stats() const {
       .hits = hits_.load(std::memory_order_relaxed),
       .misses = misses_.load(std::memory_order_relaxed),
       .failures = failures_.load(std::memory_order_relaxed),
+      .throttled = source_ != nullptr ? source_->Stats().throttled : 0,
+      .shared = shared_ != nullptr ? shared_->Stats() : SharedTagCacheStats{},
   };
 }
 

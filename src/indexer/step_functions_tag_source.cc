@@ -13,6 +13,7 @@ Result<Tags> StepFunctionsTagSource::TagsOf(const std::string& state_machine_arn
       type == "InvalidArn") {
     return Tags{};
   }
+  if (aws::IsThrottlingError(type)) ++throttled_;
   return Fail(ErrorCode::kUnavailable,
               "cannot read the tags of state machine " + Quoted(state_machine_arn) + ": " + tags.error().message);
 }

@@ -2,6 +2,8 @@
 // --index-all" (CONTRACT.md section 3), over the Step Functions client.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -22,9 +24,11 @@ class StepFunctionsTagSource final : public TagSource {
  public:
   explicit StepFunctionsTagSource(std::shared_ptr<aws::StepFunctionsRegions> regions) : regions_(std::move(regions)) {}
   Result<Tags> TagsOf(const std::string& state_machine_arn, const Deadline& deadline) override;
+  TagSourceStats Stats() const override { return TagSourceStats{.throttled = throttled_.load()}; }
 
  private:
   const std::shared_ptr<aws::StepFunctionsRegions> regions_;
+  std::atomic<std::uint64_t> throttled_{0};
 };
 
 }  // namespace exidx

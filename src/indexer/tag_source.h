@@ -2,6 +2,7 @@
 // nothing at all (--index-all), or Step Functions' ListTagsForResource.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,9 +14,16 @@ namespace exidx {
 
 using Tags = std::map<std::string, std::string, std::less<>>;
 
+struct TagSourceStats {
+  std::uint64_t throttled = 0;  // Lookups that failed because the service throttled them.
+};
+
 class TagSource {
  public:
   virtual ~TagSource() = default;
+
+  // What the lookups met so far; thread-safe. Sources that ask no service: zeros.
+  virtual TagSourceStats Stats() const { return {}; }
 
   // The tags of a state machine (its unqualified ARN); empty when it has none
   // or does not exist. An error (kUnavailable) when the lookup itself failed,

@@ -17,6 +17,25 @@ namespace {
 
 namespace json = boost::json;
 
+using Counts = std::initializer_list<std::pair<const char*, std::uint64_t>>;
+
+// One line of CloudWatch's embedded metric format: `metrics` become metrics
+// (namespace ExecutionIndex, no dimensions), `properties` are logged beside.
+std::string EmbeddedMetricsLine(EpochMillis now, Counts metrics, Counts properties = {}) {
+  json::array names;
+  json::object line;
+  for (const auto& [name, value] : metrics) {
+    names.push_back(json::object{{"Name", name}, {"Unit", "Count"}});
+    line[name] = value;
+  }
+  for (const auto& [name, value] : properties) line[name] = value;
+  line["_aws"] = json::object{{"Timestamp", now},
+                              {"CloudWatchMetrics", json::array{json::object{{"Namespace", "ExecutionIndex"},
+                                                                             {"Dimensions", json::array{json::array{}}},
+                                                                             {"Metrics", std::move(names)}}}}};
+  return json::serialize(line);
+}
+
 constexpr std::string_view kFieldName = "listExecutionsFromIndex";
 
 Result<std::optional<std::string>> ArgumentText(std::string_view name, const json::value& value) {
@@ -62,8 +81,25 @@ Result<std::string> IndexHandler::Handle(std::string_view payload, const Deadlin
   auto event = ParseEvent(payload, 1);
   if (!event) return std::unexpected(event.error());
   auto counts = indexer_.Ingest(std::span<const ParsedEvent>(&*event, 1), deadline);
+  LogTagMetrics();
   if (!counts) return std::unexpected(counts.error());
   return RenderIngestCounts(*counts);
+}
+
+void IndexHandler::LogTagMetrics() {
+  if (agents_ == nullptr || clock_ == nullptr || !log_) return;
+  const AgentCacheStats now = agents_->Stats();
+  if (now.misses == logged_.misses && now.shared.hits == logged_.shared.hits) return;  // No lookup.
+  log_(TagMetricsLine(logged_, now, clock_->NowMillis()));
+  logged_ = now;
+}
+
+std::string TagMetricsLine(const AgentCacheStats& before, const AgentCacheStats& after, EpochMillis now) {
+  return EmbeddedMetricsLine(now, {{"TagLookups", after.misses - before.misses},
+                                   {"TagLookupsFailed", after.failures - before.failures},
+                                   {"TagLookupsThrottled", after.throttled - before.throttled},
+                                   {"TagSharedCacheHits", after.shared.hits - before.shared.hits},
+                                   {"TagSharedCacheWaits", after.shared.waits - before.shared.waits}});
 }
 
 Result<QueryArguments> ListArgumentsFromPayload(std::string_view payload) {
@@ -107,24 +143,13 @@ Result<std::string> ListHandler::Handle(std::string_view payload, const Deadline
 }
 
 std::string ReconcileMetricsLine(const ReconcileCounts& counts, EpochMillis now) {
-  json::array metrics;
-  for (const char* name : {"ReconcileRepaired", "ReconcileDiscovered", "ReconcileGone", "ReconcileCalls"}) {
-    metrics.push_back(json::object{{"Name", name}, {"Unit", "Count"}});
-  }
-  json::object line{
-      {"_aws", json::object{{"Timestamp", now},
-                            {"CloudWatchMetrics", json::array{json::object{{"Namespace", "ExecutionIndex"},
-                                                                           {"Dimensions", json::array{json::array{}}},
-                                                                           {"Metrics", std::move(metrics)}}}}}},
-      {"ReconcileRepaired", counts.repaired},
-      {"ReconcileDiscovered", counts.discovery.indexed},
-      {"ReconcileGone", counts.gone},
-      {"ReconcileCalls", counts.calls},
-      {"stale", counts.stale},
-      {"stillRunning", counts.still_running},
-      {"stopped", counts.stopped},
-  };
-  return json::serialize(line);
+  return EmbeddedMetricsLine(
+      now,
+      {{"ReconcileRepaired", counts.repaired},
+       {"ReconcileDiscovered", counts.discovery.indexed},
+       {"ReconcileGone", counts.gone},
+       {"ReconcileCalls", counts.calls}},
+      {{"stale", counts.stale}, {"stillRunning", counts.still_running}, {"stopped", counts.stopped}});
 }
 
 Result<std::string> ReconcileHandler::Handle(std::string_view, const Deadline& deadline) {

@@ -40,15 +40,34 @@ class InvocationHandler {
 // it, so the handler is done when the loop reports the error); both are reported as
 // Lambda errors, so the event is retried and, when retries are exhausted,
 // kept in the dead-letter queue instead of being dropped.
+//
+// After an invocation that looked tags up (in the shared cache or at Step
+// Functions), it logs the tag metrics of that invocation as one line in
+// CloudWatch's embedded metric format (TagMetricsLine), so that a fleet's
+// lookups, throttled lookups and shared-cache hits are metrics at no call.
 class IndexHandler final : public InvocationHandler {
  public:
-  // `indexer` must outlive the handler.
-  explicit IndexHandler(Indexer& indexer) : indexer_(indexer) {}
+  // `indexer` must outlive the handler; so must `agents` and `clock` when
+  // given (no metrics without them).
+  explicit IndexHandler(Indexer& indexer, const AgentResolver* agents = nullptr, const Clock* clock = nullptr,
+                        std::function<void(const std::string&)> log = {})
+      : indexer_(indexer), agents_(agents), clock_(clock), log_(std::move(log)) {}
   Result<std::string> Handle(std::string_view payload, const Deadline& deadline) override;
 
  private:
+  void LogTagMetrics();
+
   Indexer& indexer_;
+  const AgentResolver* const agents_;
+  const Clock* const clock_;
+  const std::function<void(const std::string&)> log_;
+  AgentCacheStats logged_;  // The totals at the last line; Handle runs one invocation at a time.
 };
+
+// The tag metrics of what happened between `before` and `after`:
+// TagLookups (made at Step Functions), TagLookupsFailed, TagLookupsThrottled,
+// TagSharedCacheHits and TagSharedCacheWaits, in namespace ExecutionIndex.
+std::string TagMetricsLine(const AgentCacheStats& before, const AgentCacheStats& after, EpochMillis now);
 
 // The query arguments of a list invocation, whatever its shape:
 // - AppSync direct Lambda resolver / Amplify Gen2 custom query:

@@ -64,6 +64,15 @@ std::string ServerMetrics::Render(const AgentCacheStats& tags, std::int64_t stor
   counter("exidx_tag_cache_misses_total", "Tag lookups made at the tag source.", tags.misses);
   counter("exidx_tag_cache_failures_total", "Tag lookups that failed (their events were refused with 503).",
           tags.failures);
+  counter("exidx_tag_lookups_throttled_total", "Tag lookups that failed because Step Functions throttled them.",
+          tags.throttled);
+  counter("exidx_tag_cache_shared_hits_total", "Agent decisions read from the tag cache shared through the store.",
+          tags.shared.hits);
+  counter("exidx_tag_cache_shared_waits_total",
+          "Tag lookups that waited for another process's lookup of the same state machine.", tags.shared.waits);
+  counter("exidx_tag_cache_shared_errors_total",
+          "Shared tag cache reads or writes that failed (the process then asked Step Functions itself).",
+          tags.shared.store_errors);
   out += fmt::format(
       "# HELP exidx_sse_clients Live-update (SSE) streams open now.\n# TYPE exidx_sse_clients gauge\n"
       "exidx_sse_clients {}\n",

@@ -97,6 +97,41 @@ inline Status CheckCheckpoint(std::string_view name, std::string_view value) {
   return {};
 }
 
+// A state machine's entry in the tag cache that every process over one store
+// shares (indexer/shared_tag_cache.h): what its tags decided, under which
+// rule, when they were read, and whether a process is reading them now.
+struct TagCacheEntry {
+  // Increases by one with every write (SwapTagEntry); 0: never written.
+  std::uint64_t version = 0;
+  bool decided = false;                   // Tags were read (at read_at) and decided under `rule`.
+  std::string rule;                       // Which agent rule decided (indexer's fingerprint of it).
+  std::optional<std::string> agent_name;  // When decided: the agent, or nullopt: not an agent.
+  EpochMillis read_at = 0;
+  EpochMillis lease_until = 0;  // A process reads the tags until then; 0: none does.
+
+  bool operator==(const TagCacheEntry&) const = default;
+};
+
+// Bounds of a tag cache entry's key (an unqualified state machine ARN, at
+// most 256 characters, with room) and of its rule and agent name (an
+// AgentName tag value is at most 256 characters).
+inline constexpr std::size_t kMaxTagCacheKeyBytes = 1024;
+inline constexpr std::size_t kMaxTagCacheTextBytes = 4096;
+
+// kInvalidParameter unless the key and the entry's texts are within bounds.
+inline Status CheckTagCacheEntry(std::string_view state_machine_arn, const TagCacheEntry* entry) {
+  if (state_machine_arn.empty() || state_machine_arn.size() > kMaxTagCacheKeyBytes) {
+    return Fail(ErrorCode::kInvalidParameter, "tag cache key of " + std::to_string(state_machine_arn.size()) +
+                                                  " bytes: expected 1.." + std::to_string(kMaxTagCacheKeyBytes));
+  }
+  if (entry != nullptr &&
+      (entry->rule.size() > kMaxTagCacheTextBytes || entry->agent_name.value_or("").size() > kMaxTagCacheTextBytes)) {
+    return Fail(ErrorCode::kInvalidParameter,
+                "tag cache entry: rule and agent name are at most " + std::to_string(kMaxTagCacheTextBytes) + " bytes");
+  }
+  return {};
+}
+
 // Thread-safe: every method may be called from several threads at once.
 //
 // Retention (core/retention.h): a store opened with a RetentionPolicy sets
@@ -220,6 +255,35 @@ class ExecutionStore {
     (void)name;
     (void)value;
     return Fail(ErrorCode::kUnavailable, "this store keeps no checkpoints");
+  }
+
+  // The shared tag cache: one entry per state machine (its unqualified ARN)
+  // that the processes over this store read before they ask Step Functions
+  // for tags and write after, so that a fleet asks once per state machine.
+  // Entries are not records: no query, feed or statistic sees them. Read
+  // answers nullopt for an entry never written (or removed by the store:
+  // DynamoDB's TTL deletes entries untouched for a week). Swap is a
+  // compare-and-swap: it writes `desired` with version expected_version + 1
+  // (desired.version is ignored) if and only if the stored entry's version
+  // is `expected_version` (0: none stored), and answers whether it wrote;
+  // a false answer wrote nothing. A write is as durable as Apply's when it
+  // returns. Reads see every write that returned before them (strongly
+  // consistent). Remote calls end by `deadline` (kUnavailable). Keys and
+  // texts beyond CheckTagCacheEntry's bounds: kInvalidParameter. Stores
+  // without the cache answer kUnavailable: callers then ask the tag source.
+  virtual Result<std::optional<TagCacheEntry>> ReadTagEntry(std::string_view state_machine_arn,
+                                                            const Deadline& deadline) {
+    (void)state_machine_arn;
+    (void)deadline;
+    return Fail(ErrorCode::kUnavailable, "this store keeps no tag cache");
+  }
+  virtual Result<bool> SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                                    const TagCacheEntry& desired, const Deadline& deadline) {
+    (void)state_machine_arn;
+    (void)expected_version;
+    (void)desired;
+    (void)deadline;
+    return Fail(ErrorCode::kUnavailable, "this store keeps no tag cache");
   }
 
   // Whether Apply can be expected to succeed now, for readiness probes: ok,

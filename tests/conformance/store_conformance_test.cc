@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <ostream>
 #include <random>
@@ -353,6 +354,19 @@ TEST_P(StoreConformanceTest, ARedriveMovesTheExpiry) {
   EXPECT_TRUE(page->empty());
 }
 
+// For a store holding no record, only what is not one (under `key`): no
+// query, lookup or statistic sees it.
+void ExpectNoRecordIsSeen(ExecutionStore& store, const std::string& key) {
+  auto all = store.Scan(ScanRequest{.order = SortOrder::kAsc, .limit = 1000});
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_TRUE(all->empty());
+  EXPECT_EQ(store.Get(key).value(), std::nullopt);
+  auto agents = store.ListAgents();
+  if (agents) {
+    EXPECT_TRUE(agents->empty());
+  }
+}
+
 TEST_P(StoreConformanceTest, CheckpointsAreKeptApartFromRecords) {
   auto store = GetParam().open();
   ASSERT_TRUE(store);
@@ -375,15 +389,69 @@ TEST_P(StoreConformanceTest, CheckpointsAreKeptApartFromRecords) {
             ErrorCode::kInvalidParameter);
   EXPECT_EQ(store->WriteCheckpoint(name, longest + "v").error().code, ErrorCode::kInvalidParameter);
 
-  // No query, lookup or statistic sees a checkpoint.
-  auto all = store->Scan(ScanRequest{.order = SortOrder::kAsc, .limit = 1000});
-  ASSERT_TRUE(all) << all.error().message;
-  EXPECT_TRUE(all->empty());
-  EXPECT_EQ(store->Get(name).value(), std::nullopt);
-  auto agents = store->ListAgents();
-  if (agents) {
-    EXPECT_TRUE(agents->empty());
+  ExpectNoRecordIsSeen(*store, name);  // No query, lookup or statistic sees a checkpoint.
+}
+
+// The shared tag cache: a compare-and-swap on each state machine's entry,
+// kept apart from the records.
+TEST_P(StoreConformanceTest, TagCacheEntriesSwapOnlyFromTheVersionExpected) {
+  auto store = GetParam().open();
+  ASSERT_TRUE(store);
+  const std::string arn = "arn:aws:states:us-east-1:123456789012:stateMachine:support";
+  const Deadline deadline = Deadline::After(std::chrono::seconds(30));
+  auto absent = store->ReadTagEntry(arn, deadline);
+  ASSERT_TRUE(absent) << absent.error().message;
+  EXPECT_EQ(*absent, std::nullopt);
+
+  const TagCacheEntry lease{.lease_until = 1'700'000'005'000};
+  EXPECT_EQ(store->SwapTagEntry(arn, 1, lease, deadline).value(), false);  // Nothing stored yet.
+  ASSERT_EQ(store->SwapTagEntry(arn, 0, lease, deadline).value(), true);
+  EXPECT_EQ(store->SwapTagEntry(arn, 0, lease, deadline).value(), false);  // Now one is.
+  TagCacheEntry expected = lease;
+  expected.version = 1;
+  EXPECT_EQ(store->ReadTagEntry(arn, deadline).value(), std::optional(expected));
+
+  const TagCacheEntry agent{.version = 99,  // Ignored: the store numbers.
+                            .decided = true,
+                            .rule = "Application=StepFunctionsAgent,Type=Agent",
+                            .agent_name = "support-bot",
+                            .read_at = 1'700'000'001'000};
+  ASSERT_EQ(store->SwapTagEntry(arn, 1, agent, deadline).value(), true);
+  expected = agent;
+  expected.version = 2;
+  EXPECT_EQ(store->ReadTagEntry(arn, deadline).value(), std::optional(expected));
+  const TagCacheEntry not_agent{.decided = true, .rule = agent.rule, .read_at = 1'700'000'002'000};
+  EXPECT_EQ(store->SwapTagEntry(arn, 1, not_agent, deadline).value(), false);  // A stale version.
+  ASSERT_EQ(store->SwapTagEntry(arn, 2, not_agent, deadline).value(), true);
+  expected = not_agent;
+  expected.version = 3;
+  EXPECT_EQ(store->ReadTagEntry(arn, deadline).value(), std::optional(expected));
+
+  // Of racing writers from one version, exactly one wins.
+  const std::string raced = arn + "-raced";
+  std::atomic<int> won{0}, failed{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 6; ++i) {
+    writers.emplace_back([&, i] {
+      auto swapped = store->SwapTagEntry(raced, 0, TagCacheEntry{.lease_until = i + 1}, deadline);
+      if (!swapped) ++failed;
+      if (swapped && *swapped) ++won;
+    });
   }
+  for (std::thread& writer : writers) writer.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(store->ReadTagEntry(raced, deadline).value().value().version, 1u);
+
+  EXPECT_EQ(store->ReadTagEntry("", deadline).error().code, ErrorCode::kInvalidParameter);
+  EXPECT_EQ(store->SwapTagEntry(std::string(kMaxTagCacheKeyBytes + 1, 'a'), 0, lease, deadline).error().code,
+            ErrorCode::kInvalidParameter);
+  EXPECT_EQ(store->SwapTagEntry(arn, 3, TagCacheEntry{.rule = std::string(kMaxTagCacheTextBytes + 1, 'r')}, deadline)
+                .error()
+                .code,
+            ErrorCode::kInvalidParameter);
+
+  ExpectNoRecordIsSeen(*store, arn);  // No query, lookup or statistic sees an entry.
 }
 
 // Statistics: a record counts in exactly the cell of its current agent,

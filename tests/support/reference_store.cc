@@ -117,4 +117,24 @@ Status ReferenceStore::WriteCheckpoint(std::string_view name, std::string_view v
   return {};
 }
 
+Result<std::optional<TagCacheEntry>> ReferenceStore::ReadTagEntry(std::string_view state_machine_arn, const Deadline&) {
+  if (auto valid = CheckTagCacheEntry(state_machine_arn, nullptr); !valid) return std::unexpected(valid.error());
+  std::lock_guard lock(mu_);
+  const auto it = tag_entries_.find(state_machine_arn);
+  if (it == tag_entries_.end()) return std::optional<TagCacheEntry>();
+  return std::optional<TagCacheEntry>(it->second);
+}
+
+Result<bool> ReferenceStore::SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                                          const TagCacheEntry& desired, const Deadline&) {
+  if (auto valid = CheckTagCacheEntry(state_machine_arn, &desired); !valid) return std::unexpected(valid.error());
+  std::lock_guard lock(mu_);
+  const auto it = tag_entries_.find(state_machine_arn);
+  if ((it == tag_entries_.end() ? 0 : it->second.version) != expected_version) return false;
+  TagCacheEntry entry = desired;
+  entry.version = expected_version + 1;
+  tag_entries_.insert_or_assign(std::string(state_machine_arn), std::move(entry));
+  return true;
+}
+
 }  // namespace exidx::testing

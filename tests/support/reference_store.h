@@ -25,6 +25,10 @@ class ReferenceStore final : public ExecutionStore {
   Result<std::vector<HourlyStat>> ReadHourlyStats(const StatsRequest& request) override;
   Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
   Status WriteCheckpoint(std::string_view name, std::string_view value) override;
+  Result<std::optional<TagCacheEntry>> ReadTagEntry(std::string_view state_machine_arn,
+                                                    const Deadline& deadline) override;
+  Result<bool> SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                            const TagCacheEntry& desired, const Deadline& deadline) override;
 
   // Every record matching `filter`, in `order`: the whole answer of a query.
   std::vector<ExecutionRecord> All(const ExecutionFilter& filter, SortOrder order);
@@ -34,6 +38,7 @@ class ReferenceStore final : public ExecutionStore {
   std::map<std::string, ExecutionRecord, std::less<>> records_;
   std::vector<RecordChange> changes_;  // Every change, never trimmed.
   std::map<std::string, std::string, std::less<>> checkpoints_;
+  std::map<std::string, TagCacheEntry, std::less<>> tag_entries_;
 };
 
 }  // namespace exidx::testing

@@ -140,4 +140,16 @@ Status WrappingStore::WriteCheckpoint(std::string_view name, std::string_view va
   return inner_.WriteCheckpoint(name, value);
 }
 
+Result<std::optional<TagCacheEntry>> WrappingStore::ReadTagEntry(std::string_view state_machine_arn,
+                                                                 const Deadline& deadline) {
+  if (auto error = Injected(Method::kReadTagEntry)) return std::unexpected(std::move(*error));
+  return inner_.ReadTagEntry(state_machine_arn, deadline);
+}
+
+Result<bool> WrappingStore::SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                                         const TagCacheEntry& desired, const Deadline& deadline) {
+  if (auto error = Injected(Method::kSwapTagEntry)) return std::unexpected(std::move(*error));
+  return inner_.SwapTagEntry(state_machine_arn, expected_version, desired, deadline);
+}
+
 }  // namespace exidx::testing

@@ -42,7 +42,9 @@ class WrappingStore final : public ExecutionStore {
     kWriteHealth,
     kReadCheckpoint,
     kWriteCheckpoint,
-    kDeleteExpired
+    kDeleteExpired,
+    kReadTagEntry,
+    kSwapTagEntry
   };
   enum class Capability { kChangeFeed, kHourlyStats, kAgentCounts };
 
@@ -65,6 +67,10 @@ class WrappingStore final : public ExecutionStore {
   Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
   Status WriteCheckpoint(std::string_view name, std::string_view value) override;
   Result<std::size_t> DeleteExpired(EpochSeconds now, std::size_t limit) override;
+  Result<std::optional<TagCacheEntry>> ReadTagEntry(std::string_view state_machine_arn,
+                                                    const Deadline& deadline) override;
+  Result<bool> SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                            const TagCacheEntry& desired, const Deadline& deadline) override;
 
   // The next `times` calls of `method` fail with `code` and `message`.
   void FailNext(Method method, int times, ErrorCode code, std::string message);
@@ -86,7 +92,7 @@ class WrappingStore final : public ExecutionStore {
   bool last_apply_deadline_bounded() const { return last_apply_deadline_bounded_; }
 
  private:
-  static constexpr std::size_t kMethods = 11;
+  static constexpr std::size_t kMethods = 13;
   static constexpr int kForever = -1;
   struct Failure {
     Error error;

@@ -14,6 +14,7 @@
 #include "store/dynamodb/bounded_calls.h"
 #include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/stat_cells.h"
+#include "store/dynamodb/tag_cache_items.h"
 
 namespace exidx {
 namespace {
@@ -429,6 +430,39 @@ Status DynamoDbStore::WriteCheckpoint(std::string_view name, std::string_view va
   auto body = client_->Call("PutItem", json::serialize(request));
   if (!body) return std::unexpected(body.error());
   return {};
+}
+
+Result<std::optional<TagCacheEntry>> DynamoDbStore::ReadTagEntry(std::string_view state_machine_arn,
+                                                                 const Deadline& deadline) {
+  if (auto valid = CheckTagCacheEntry(state_machine_arn, nullptr); !valid) return std::unexpected(valid.error());
+  auto item = GetItem(*client_, options_.table_name, dynamodb::TagEntryItemKey(state_machine_arn), deadline);
+  if (!item) return std::unexpected(item.error());
+  if (!*item) return std::optional<TagCacheEntry>();
+  auto entry = dynamodb::DecodeTagEntryItem(**item);
+  if (!entry) return std::unexpected(entry.error());
+  return std::optional<TagCacheEntry>(std::move(*entry));
+}
+
+Result<bool> DynamoDbStore::SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                                         const TagCacheEntry& desired, const Deadline& deadline) {
+  if (auto valid = CheckTagCacheEntry(state_machine_arn, &desired); !valid) return std::unexpected(valid.error());
+  TagCacheEntry entry = desired;
+  entry.version = expected_version + 1;
+  json::object request{
+      {"TableName", options_.table_name},
+      {"Item", dynamodb::EncodeTagEntryItem(state_machine_arn, entry, NowSeconds())},
+  };
+  if (expected_version == 0) {
+    request["ConditionExpression"] = "attribute_not_exists(executionArn)";
+  } else {
+    request["ConditionExpression"] = "tagVersion = :expected";
+    request["ExpressionAttributeValues"] = json::object{{":expected", dynamodb::N(std::to_string(expected_version))}};
+  }
+  aws::ServiceError service_error;
+  auto body = client_->Call("PutItem", json::serialize(request), deadline, &service_error);
+  if (body) return true;
+  if (service_error.type == "ConditionalCheckFailedException") return false;
+  return std::unexpected(body.error());
 }
 
 Result<std::vector<ExecutionRecord>> DynamoDbStore::Scan(const ScanRequest& request) {

@@ -26,8 +26,9 @@
 // Reserved items, whose executionArn begins with "#exidx#" (an execution ARN
 // begins with "arn:"), hold what is not a record: the page token secret
 // ("#exidx#page-token-secret") unless the options give one, the checkpoints
-// ("#exidx#checkpoint#<name>", attribute `checkpoint`), and the statistics'
-// cells and agent counts (stat_cells.h). They have no record index
+// ("#exidx#checkpoint#<name>", attribute `checkpoint`), the shared tag
+// cache's entries (tag_cache_items.h), and the statistics' cells and agent
+// counts (stat_cells.h). They have no record index
 // attributes, so no record query returns them, and Get never does.
 //
 // Statistics: on a table with StatsIndex (statsPartition, statsKey), Apply
@@ -193,6 +194,12 @@ class DynamoDbStore final : public ExecutionStore {
   Result<std::optional<ExecutionRecord>> Get(std::string_view execution_arn) override;
   Result<std::string> PageTokenSecret() override;
   // A reserved item per checkpoint, written by an unconditional PutItem.
+  // One reserved item per state machine (tag_cache_items.h): a strongly
+  // consistent GetItem; a PutItem conditioned on the stored tagVersion.
+  Result<std::optional<TagCacheEntry>> ReadTagEntry(std::string_view state_machine_arn,
+                                                    const Deadline& deadline) override;
+  Result<bool> SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                            const TagCacheEntry& desired, const Deadline& deadline) override;
   Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
   Status WriteCheckpoint(std::string_view name, std::string_view value) override;
   // From StatsIndex (see above); kUnavailable on a table without it.

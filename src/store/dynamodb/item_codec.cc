@@ -93,11 +93,6 @@ const json::string* StringAttribute(const json::object& item, std::string_view n
   return s && s->is_string() ? &s->get_string() : nullptr;
 }
 
-namespace {
-
-// An integer attribute {"N": "123"}: nullopt when absent; kInternal naming it
-// when it is there but not a whole number in int64 (a corrupt item is an
-// error, never a value read as far as it went, as "12abc" once read as 12).
 Result<std::optional<std::int64_t>> IntegerAttribute(const json::object& item, std::string_view name) {
   const auto* attribute = item.if_contains(name);
   if (!attribute) return std::nullopt;
@@ -113,8 +108,6 @@ Result<std::optional<std::int64_t>> IntegerAttribute(const json::object& item, s
                                         std::string(name) +
                                         " is not an integer: " + Quoted(json::serialize(*attribute)));
 }
-
-}  // namespace
 
 Result<ExecutionRecord> DecodeItem(const json::object& item) {
   auto bad = [&item](std::string_view what) {

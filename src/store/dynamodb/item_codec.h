@@ -47,6 +47,11 @@ boost::json::object EncodeItem(const ExecutionRecord& record);
 // The value of the string attribute `name`, or nullptr when there is none.
 const boost::json::string* StringAttribute(const boost::json::object& item, std::string_view name);
 
+// An integer attribute {"N": "123"}: nullopt when absent; kInternal naming it
+// when it is there but not a whole number in int64 (a corrupt item is an
+// error, never a value read as far as it went, as "12abc" once read as 12).
+Result<std::optional<std::int64_t>> IntegerAttribute(const boost::json::object& item, std::string_view name);
+
 // The record of an item; kInternal naming the attribute when one is missing
 // or malformed (a corrupt item is an error, never a record read in part).
 Result<ExecutionRecord> DecodeItem(const boost::json::object& item);

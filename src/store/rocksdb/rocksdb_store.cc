@@ -28,6 +28,7 @@
 #include "store/rocksdb/rocksdb_support.h"
 #include "store/rocksdb/store_meta.h"
 #include "store/rocksdb/store_tuning.h"
+#include "store/rocksdb/tag_cache_codec.h"
 
 namespace exidx {
 namespace {
@@ -84,6 +85,8 @@ struct RocksDbStore::Rep {
   std::string secret;
   RetentionPolicy retention;
   const Clock* clock = nullptr;
+
+  std::mutex tag_mu;  // Makes SwapTagEntry's read and write one step.
 
   std::mutex mu;
   std::deque<Writer*> writers;  // Guarded by mu; the front one is the leader.
@@ -409,6 +412,39 @@ Status RocksDbStore::WriteCheckpoint(std::string_view name, std::string_view val
   const rocksdb::Status staged = batch.Put(rep_->handles[kMetaHandle], ToSlice(CheckpointKey(name)), ToSlice(value));
   if (!staged.ok()) return StoreFailure(rep_->path, staged, "building a write batch");
   return rep_->WriteAlone(batch, "writing a checkpoint");
+}
+
+Result<std::optional<TagCacheEntry>> RocksDbStore::ReadTagEntry(std::string_view state_machine_arn, const Deadline&) {
+  if (auto valid = CheckTagCacheEntry(state_machine_arn, nullptr); !valid) return std::unexpected(valid.error());
+  const std::string key = TagEntryKey(state_machine_arn);
+  std::string value;
+  const rocksdb::Status status =
+      rep_->db->Get(rocksdb::ReadOptions(), rep_->handles[kMetaHandle], ToSlice(key), &value);
+  if (status.IsNotFound()) return std::optional<TagCacheEntry>();
+  if (!status.ok()) return StoreFailure(rep_->path, status, "reading a tag cache entry");
+  auto entry = DecodeTagEntry(value, key);
+  if (!entry) return std::unexpected(entry.error());
+  return std::optional<TagCacheEntry>(std::move(*entry));
+}
+
+Result<bool> RocksDbStore::SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                                        const TagCacheEntry& desired, const Deadline& deadline) {
+  if (auto valid = CheckTagCacheEntry(state_machine_arn, &desired); !valid) return std::unexpected(valid.error());
+  if (rep_->read_only) return Fail(ErrorCode::kUnavailable, ReadOnlyMessage());
+  std::lock_guard lock(rep_->tag_mu);
+  auto stored = ReadTagEntry(state_machine_arn, deadline);
+  if (!stored) return std::unexpected(stored.error());
+  if ((*stored ? (*stored)->version : 0) != expected_version) return false;
+  TagCacheEntry entry = desired;
+  entry.version = expected_version + 1;
+  rocksdb::WriteBatch batch;
+  const rocksdb::Status staged =
+      batch.Put(rep_->handles[kMetaHandle], ToSlice(TagEntryKey(state_machine_arn)), ToSlice(EncodeTagEntry(entry)));
+  if (!staged.ok()) return StoreFailure(rep_->path, staged, "building a write batch");
+  if (auto written = rep_->WriteAlone(batch, "writing a tag cache entry"); !written) {
+    return std::unexpected(written.error());
+  }
+  return true;
 }
 
 Result<ChangeRange> RocksDbStore::ReadChanges(std::uint64_t after, std::size_t limit) {

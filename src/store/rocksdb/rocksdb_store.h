@@ -4,7 +4,8 @@
 // Column families (each derived family's header states its format):
 //   default  the meta data (store_meta.h): the page-token secret, the
 //            layout version of each derived family, the store's format
-//            version among them, and the checkpoints
+//            version among them, the checkpoints and the shared tag
+//            cache's entries (tag_cache_codec.h)
 //   records  executionArn -> record (record_codec.h)
 //   index    every filter shape of a query as one range (index_family.h)
 //   changes  the change feed (change_feed_family.h)
@@ -129,6 +130,12 @@ class RocksDbStore final : public ExecutionStore {
   // of its own, fsync'd as Apply's are.
   Result<std::optional<std::string>> ReadCheckpoint(std::string_view name) override;
   Status WriteCheckpoint(std::string_view name, std::string_view value) override;
+  // In the meta family (tag_cache_codec.h); a swap reads and writes under
+  // one lock (one process owns the store), its write fsync'd as Apply's are.
+  Result<std::optional<TagCacheEntry>> ReadTagEntry(std::string_view state_machine_arn,
+                                                    const Deadline& deadline) override;
+  Result<bool> SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
+                            const TagCacheEntry& desired, const Deadline& deadline) override;
   // kUnavailable while the store is read-only, or while writes stay stopped
   // after a failed one (it asks RocksDB to resume first, so a disk that has
   // space again answers ok at once). Writes nothing.
