@@ -184,4 +184,16 @@ Result<ExecutionDescription> StepFunctionsClient::DescribeExecution(const std::s
                               .cause = OptionalString(*object, "cause")};
 }
 
+Result<std::vector<StateMachineSummary>> ListAllStateMachines(StepFunctionsClient& client) {
+  std::vector<StateMachineSummary> machines;
+  std::optional<std::string> token;
+  do {
+    auto page = client.ListStateMachines(token);
+    if (!page) return std::unexpected(page.error());
+    machines.insert(machines.end(), page->items.begin(), page->items.end());
+    token = page->next_token;
+  } while (token);
+  return machines;
+}
+
 }  // namespace exidx::aws

@@ -83,4 +83,7 @@ class StepFunctionsClient {
   const std::unique_ptr<JsonClient> client_;
 };
 
+// Every state machine of the client's region, page by page.
+Result<std::vector<StateMachineSummary>> ListAllStateMachines(StepFunctionsClient& client);
+
 }  // namespace exidx::aws

@@ -18,6 +18,7 @@ void AddQueryCommand(CLI::App& app, int& exit_status);
 void AddReconcileCommand(CLI::App& app, int& exit_status);
 void AddServeCommand(CLI::App& app, int& exit_status);
 void AddStatsCommand(CLI::App& app, int& exit_status);
+void AddTagsCommand(CLI::App& app, int& exit_status);
 void AddSimulateCommand(CLI::App& app, int& exit_status);
 
 // Prints "exidx: <message>" to stderr; the exit status for the error: 2 for

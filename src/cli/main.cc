@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   exidx::cli::AddServeCommand(app, exit_status);
   exidx::cli::AddStatsCommand(app, exit_status);
   exidx::cli::AddSimulateCommand(app, exit_status);
+  exidx::cli::AddTagsCommand(app, exit_status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -156,15 +156,11 @@ Result<std::vector<Backfill::StateMachine>> Backfill::StateMachinesToBackfill() 
     for (const auto& arn : options_.state_machines) machines.push_back({.arn = arn});
     return machines;
   }
-  std::optional<std::string> token;
-  do {
-    auto page = step_functions_.Home().ListStateMachines(token);
-    if (!page) return std::unexpected(page.error());
-    for (const auto& machine : page->items) {
-      machines.push_back({.arn = machine.state_machine_arn, .express = machine.type == "EXPRESS"});
-    }
-    token = page->next_token;
-  } while (token);
+  auto listed = aws::ListAllStateMachines(step_functions_.Home());
+  if (!listed) return std::unexpected(listed.error());
+  for (const auto& machine : *listed) {
+    machines.push_back({.arn = machine.state_machine_arn, .express = machine.type == "EXPRESS"});
+  }
   return machines;
 }
 

@@ -229,6 +229,10 @@ FaultProxy::~FaultProxy() {
 void FaultProxy::SetFaults(FaultRates rates) {
   std::lock_guard lock(mu_);
   rates_ = std::move(rates);
+  if (rates_.quota) {  // A full bucket.
+    quota_tokens_ = rates_.quota->burst;
+    quota_updated_ = std::chrono::steady_clock::now();
+  }
 }
 
 void FaultProxy::ResetStats() {
@@ -248,6 +252,14 @@ FaultProxy::Fault FaultProxy::Draw(const std::string& operation, const std::stri
   if (!rates_.operations.empty() && !rates_.operations.contains(operation)) return Fault::kNone;
   ++stats_.faultable;
   if (bodies_.insert(std::hash<std::string>{}(body)).second) ++stats_.distinct_bodies;
+  if (rates_.quota) {
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - quota_updated_).count();
+    quota_tokens_ = std::min(rates_.quota->burst, quota_tokens_ + elapsed * rates_.quota->per_second);
+    quota_updated_ = now;
+    if (quota_tokens_ < 1) return Fault::kThrottle;
+    quota_tokens_ -= 1;
+  }
   const double x = std::uniform_real_distribution<double>(0, 1)(rng_);
   double edge = 0;
   for (auto [rate, fault] : {std::pair{rates_.throttle, Fault::kThrottle},

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -33,6 +34,15 @@ struct FaultRates {
   // many are in flight at once, then all go on: shows how many a client
   // sends concurrently without depending on timing.
   int gate = 0;
+  // When set, the faulted operations also share a service's token bucket:
+  // `burst` tokens, refilled at `per_second`; a request finding it empty is
+  // answered 400 ThrottlingException (counted in `throttled`), as Step
+  // Functions throttles each API per account and region.
+  struct Quota {
+    double burst = 100;
+    double per_second = 1;
+  };
+  std::optional<Quota> quota;
 };
 
 struct FaultProxyStats {
@@ -78,6 +88,8 @@ class FaultProxy {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
+  double quota_tokens_ = 0;  // Guarded by mu_; refilled from quota_updated_.
+  std::chrono::steady_clock::time_point quota_updated_;
   std::condition_variable changed_;
   FaultRates rates_;                  // Guarded by mu_.
   std::mt19937_64 rng_;               // Guarded by mu_.
