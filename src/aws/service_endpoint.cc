@@ -12,6 +12,7 @@ namespace {
 constexpr ServiceNames kDynamoDb = {"AWS_ENDPOINT_URL_DYNAMODB", "dynamodb", "dynamodb"};
 constexpr ServiceNames kDynamoDbStreams = {"AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "streams.dynamodb", "dynamodb"};
 constexpr ServiceNames kStepFunctions = {"AWS_ENDPOINT_URL_SFN", "states", "states"};
+constexpr ServiceNames kSqs = {"AWS_ENDPOINT_URL_SQS", "sqs", "sqs"};
 
 Result<std::string> CheckRegion(std::string region, std::string_view from) {
   const bool valid =
@@ -39,6 +40,7 @@ const ServiceNames& NamesOf(AwsService service) {
     case AwsService::kDynamoDb: return kDynamoDb;
     case AwsService::kDynamoDbStreams: return kDynamoDbStreams;
     case AwsService::kStepFunctions: return kStepFunctions;
+    case AwsService::kSqs: return kSqs;
   }
   return kDynamoDb;
 }

@@ -13,7 +13,9 @@ namespace exidx::aws {
 // kDynamoDbStreams: DynamoDB Streams, whose host is
 // streams.dynamodb.<region>.amazonaws.com and whose requests are signed as
 // "dynamodb" (its X-Amz-Target prefix is DynamoDBStreams_20120810).
-enum class AwsService { kDynamoDb, kDynamoDbStreams, kStepFunctions };
+// kSqs: SQS over its JSON 1.0 protocol (X-Amz-Target prefix AmazonSQS), for
+// replaying the dead-letter queue (indexer/dead_letter_replay.h).
+enum class AwsService { kDynamoDb, kDynamoDbStreams, kStepFunctions, kSqs };
 
 struct ServiceNames {
   std::string_view endpoint_variable;  // "AWS_ENDPOINT_URL_DYNAMODB"

@@ -16,6 +16,7 @@ void AddLambdaCommand(CLI::App& app, int& exit_status);
 void AddMigrateCommand(CLI::App& app, int& exit_status);
 void AddQueryCommand(CLI::App& app, int& exit_status);
 void AddReconcileCommand(CLI::App& app, int& exit_status);
+void AddReplayDlqCommand(CLI::App& app, int& exit_status);
 void AddServeCommand(CLI::App& app, int& exit_status);
 void AddStatsCommand(CLI::App& app, int& exit_status);
 void AddTagsCommand(CLI::App& app, int& exit_status);

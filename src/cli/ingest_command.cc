@@ -7,8 +7,10 @@
 
 #include "cli/agent_options.h"
 #include "cli/commands.h"
+#include "cli/event_batch_reader.h"
 #include "cli/store_options.h"
 #include "core/event.h"
+#include "core/ingest_input.h"
 #include "indexer/indexer.h"
 #include "server/expiry_sweeper.h"
 
@@ -21,76 +23,6 @@ struct IngestOptions {
   std::string input;
   std::size_t skip = 0;
 };
-
-// Reads events in batches of whole NDJSON lines (about kChunkBytes each), so
-// that a file of millions of events needs little memory. A JSON array is
-// read whole.
-class EventBatchReader {
- public:
-  static constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
-
-  explicit EventBatchReader(std::istream& in) : in_(in) {}
-
-  // The next batch's text, "" at the end; kInvalidParameter if reading fails.
-  Result<std::string> Next() {
-    std::string batch;
-    if (pending_.empty() && !Fill()) return batch;
-    if (FirstNonSpace() == '[') {  // An array is one batch.
-      while (Fill()) {
-      }
-      if (in_.bad()) return ReadError();
-      return std::exchange(pending_, {});
-    }
-    for (;;) {
-      const std::size_t end = pending_.rfind('\n');
-      if (end != std::string::npos && pending_.size() >= kChunkBytes / 2) {
-        batch = pending_.substr(0, end + 1);
-        pending_.erase(0, end + 1);
-        return batch;
-      }
-      if (!Fill()) break;
-    }
-    if (in_.bad()) return ReadError();
-    return std::exchange(pending_, {});
-  }
-
- private:
-  bool Fill() {
-    if (!in_) return false;
-    const std::size_t old = pending_.size();
-    pending_.resize(old + kChunkBytes);
-    in_.read(pending_.data() + old, static_cast<std::streamsize>(kChunkBytes));
-    pending_.resize(old + static_cast<std::size_t>(in_.gcount()));
-    return pending_.size() > old;
-  }
-
-  char FirstNonSpace() const {
-    for (char c : pending_) {
-      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c;
-    }
-    return '\0';
-  }
-
-  static std::unexpected<Error> ReadError() { return Fail(ErrorCode::kInvalidParameter, "cannot read the input"); }
-
-  std::istream& in_;
-  std::string pending_;
-};
-
-// Drops up to `*count` leading events of NDJSON text, one per non-blank line,
-// unparsed: so that --skip also passes over an event that does not parse.
-// Counts down `*count` by the lines dropped. A JSON array is left whole.
-std::string_view DropLines(std::string_view text, std::size_t* count) {
-  const std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || text[first] == '[') return text;
-  while (*count > 0 && !text.empty()) {
-    const std::size_t end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) --*count;
-  }
-  return text;
-}
 
 // The event's envelope id, for messages.
 std::string_view EventId(const ParsedEvent& event) {
@@ -133,10 +65,10 @@ int RunIngest(const IngestOptions& options) {
     if (text->empty()) break;
     std::size_t to_drop = options.skip > seen ? options.skip - seen : 0;
     const std::size_t wanted = to_drop;
-    const std::string_view rest = DropLines(*text, &to_drop);
+    const std::string_view rest = DropLeadingEvents(*text, &to_drop);
     seen += wanted - to_drop;
     if (rest.find_first_not_of(" \t\r\n") == std::string_view::npos) continue;
-    auto events = ParseEventBatch(rest, seen + 1);
+    auto events = ParseIngestInput(rest, seen + 1);
     if (!events) {
       // Parsing is all or nothing per batch: none of this batch was applied.
       const std::size_t at = std::max(seen, options.skip);
@@ -180,6 +112,9 @@ void AddIngestCommand(CLI::App& app, int& exit_status) {
   CLI::App* command = app.add_subcommand(
       "ingest",
       "Apply EventBridge events (a JSON array, or NDJSON: one per line) to the index and print the counts. "
+      "Also reads what the dead-letter queue holds: the output of `aws sqs receive-message "
+      "--message-attribute-names All` (each message's Body), single messages, and Lambda invocation records "
+      "(their requestPayload). "
       "Events are applied in batches of about 1 MiB. When a run stops early (an invalid event, or a store "
       "that failed), it prints the counts of what it applied, names the first event it did not apply, and "
       "tells the --skip that resumes after the events before it (merging is idempotent, so ingesting events "

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   exidx::cli::AddMigrateCommand(app, exit_status);
   exidx::cli::AddQueryCommand(app, exit_status);
   exidx::cli::AddReconcileCommand(app, exit_status);
+  exidx::cli::AddReplayDlqCommand(app, exit_status);
   exidx::cli::AddServeCommand(app, exit_status);
   exidx::cli::AddStatsCommand(app, exit_status);
   exidx::cli::AddSimulateCommand(app, exit_status);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "aws/moto_server.h"
 #include "store/dynamodb/dynamodb_store.h"
@@ -336,6 +337,130 @@ TEST_F(CliMigrateTest, BadUsageExitsTwo) {
   auto missing = Exidx({"migrate", "--store", "dynamodb://no-such-table"});
   EXPECT_EQ(missing.exit_status, 1);
   EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
+}
+
+// The README's "Replaying the dead-letter queue" commands on moto_server's
+// SQS and the embedded store: replay-dlq, and receive-message | ingest.
+class CliReplayDlqTest : public CliMigrateTest {
+ protected:
+  std::string CreateQueue(const std::string& suffix) {
+    auto sqs =
+        aws::JsonClient::Create(aws::testing::MotoServer::Shared().Context(), aws::AwsService::kSqs, "AmazonSQS");
+    EXPECT_TRUE(sqs);
+    const std::string name = "cli-" + std::to_string(::getpid()) + "-" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + suffix;
+    auto created = (*sqs)->Call("CreateQueue", json::serialize(json::object{{"QueueName", name}}));
+    EXPECT_TRUE(created);
+    return std::string(json::parse(*created).at("QueueUrl").as_string());
+  }
+
+  // The samples as the two writers of the queue leave them: odd lines as
+  // EventBridge's target DLQ (the event), even ones as Lambda's on-failure record.
+  void SendSamples(const std::string& queue_url) {
+    auto sqs =
+        aws::JsonClient::Create(aws::testing::MotoServer::Shared().Context(), aws::AwsService::kSqs, "AmazonSQS");
+    std::istringstream lines(ReadFile(kSamples));
+    int n = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty()) continue;
+      std::string body = line;
+      if (n++ % 2 == 1) {
+        body = json::serialize(json::object{{"version", "1.0"},
+                                            {"requestContext", {{"requestId", "r"}, {"condition", "RetriesExhausted"}}},
+                                            {"requestPayload", json::parse(line)},
+                                            {"responsePayload", {{"errorType", "Unavailable"}}}});
+      }
+      auto sent = (*sqs)->Call(
+          "SendMessage",
+          json::serialize(json::object{
+              {"QueueUrl", queue_url},
+              {"MessageBody", body},
+              {"MessageAttributes", {{"ERROR_CODE", {{"DataType", "String"}, {"StringValue", "SDK_CLIENT_ERROR"}}}}}}));
+      ASSERT_TRUE(sent) << sent.error().message;
+    }
+  }
+
+  // The executions a query of `store` lists, without indexedAt.
+  json::array Executions(const std::string& store) {
+    auto query = Exidx({"query", "--store", store, "--format", "json"});
+    EXPECT_EQ(query.exit_status, 0) << query.err;
+    json::array executions = json::parse(query.out).at("executions").as_array();
+    for (auto& execution : executions) execution.as_object().erase("indexedAt");
+    return executions;
+  }
+};
+
+TEST_F(CliReplayDlqTest, ReadmeCommandsApplyTheQueueAsIngestDoesAndDrainIt) {
+  WriteFile(dir_.File("tags.json"), std::string(kSampleTags));
+  auto ingest = Exidx({"ingest", kSamples, "--store", dir_.File("ingested"), "--tags-file", dir_.File("tags.json")});
+  ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
+
+  const std::string queue = CreateQueue("dlq");
+  SendSamples(queue);
+  auto replay = Exidx({"replay-dlq", "--queue-url", queue, "--store", Store(), "--tags-file", dir_.File("tags.json")});
+  ASSERT_EQ(replay.exit_status, 0) << replay.err;
+  const json::object counts = json::parse(replay.out).as_object();
+  EXPECT_EQ(counts.at("received").as_int64(), 5);
+  EXPECT_EQ(counts.at("indexed").as_int64() + counts.at("unchanged").as_int64(), 4);
+  EXPECT_EQ(counts.at("skipped").as_int64(), 1);
+  EXPECT_EQ(counts.at("messagesReceived").as_int64(), 5);
+  EXPECT_EQ(counts.at("messagesDeleted").as_int64(), 5);
+  EXPECT_EQ(counts.at("messagesInvalid").as_int64(), 0);
+  EXPECT_EQ(counts.at("leftInQueue").as_int64(), 0);
+  EXPECT_NE(replay.err.find("\"progress\":\"replay-dlq\""), std::string::npos) << replay.err;
+  EXPECT_EQ(Executions(Store()), Executions(dir_.File("ingested")));
+  auto drained = Exidx({"replay-dlq", "--queue-url", queue, "--store", Store(), "--tags-file", dir_.File("tags.json")});
+  ASSERT_EQ(drained.exit_status, 0) << drained.err;
+  EXPECT_EQ(json::parse(drained.out).at("messagesReceived").as_int64(), 0);
+
+  // The alternative: receive-message's output, pretty-printed, into ingest.
+  SendSamples(queue);
+  auto received = RunProcess({"/usr/bin/env", "AWS_DEFAULT_REGION=us-east-1", "aws", "--endpoint-url",
+                              aws::testing::MotoServer::Shared().url(), "sqs", "receive-message", "--queue-url", queue,
+                              "--max-number-of-messages", "10", "--message-attribute-names", "All"});
+  ASSERT_EQ(received.exit_status, 0) << received.err;
+  WriteFile(dir_.File("messages.json"), received.out);
+  auto by_hand = Exidx(
+      {"ingest", dir_.File("messages.json"), "--store", dir_.File("by-hand"), "--tags-file", dir_.File("tags.json")});
+  ASSERT_EQ(by_hand.exit_status, 0) << by_hand.err;
+  EXPECT_EQ(json::parse(by_hand.out), json::parse(ingest.out));
+  EXPECT_EQ(Executions(dir_.File("by-hand")), Executions(dir_.File("ingested")));
+}
+
+TEST_F(CliReplayDlqTest, InvalidMessagesExitOneAndStayUnlessMoved) {
+  const std::string queue = CreateQueue("dlq");
+  const std::string invalid = CreateQueue("invalid");
+  auto sqs = aws::JsonClient::Create(aws::testing::MotoServer::Shared().Context(), aws::AwsService::kSqs, "AmazonSQS");
+  ASSERT_TRUE(
+      (*sqs)->Call("SendMessage", json::serialize(json::object{{"QueueUrl", queue}, {"MessageBody", "{oops"}})));
+  auto kept =
+      Exidx({"replay-dlq", "--queue-url", queue, "--store", Store(), "--index-all", "--visibility-timeout", "1"});
+  EXPECT_EQ(kept.exit_status, 1) << kept.err;
+  EXPECT_NE(kept.err.find("is invalid: message body: invalid JSON"), std::string::npos) << kept.err;
+  EXPECT_NE(kept.err.find("left in the queue"), std::string::npos) << kept.err;
+  EXPECT_EQ(json::parse(kept.out).at("leftInQueue").as_int64(), 1);
+  ::usleep(1600 * 1000);  // Past the visibility timeout: it is back.
+  auto moved =
+      Exidx({"replay-dlq", "--queue-url", queue, "--invalid-queue-url", invalid, "--store", Store(), "--index-all"});
+  EXPECT_EQ(moved.exit_status, 0) << moved.err;
+  const json::object counts = json::parse(moved.out).as_object();
+  EXPECT_EQ(counts.at("movedToInvalidQueue").as_int64(), 1);
+  EXPECT_EQ(counts.at("messagesDeleted").as_int64(), 1);
+  auto in_invalid = (*sqs)->Call(
+      "ReceiveMessage", json::serialize(json::object{{"QueueUrl", invalid}, {"MessageAttributeNames", {"All"}}}));
+  ASSERT_TRUE(in_invalid);
+  const json::value answer = json::parse(*in_invalid);
+  ASSERT_EQ(answer.at("Messages").as_array().size(), 1u);
+  EXPECT_EQ(answer.at("Messages").at(0).at("Body").as_string(), "{oops");
+  EXPECT_TRUE(answer.at("Messages").at(0).at("MessageAttributes").as_object().contains("EXIDX_INVALID_REASON"));
+}
+
+TEST_F(CliReplayDlqTest, BadUsageExitsTwo) {
+  EXPECT_EQ(Exidx({"replay-dlq", "--store", Store(), "--index-all"}).exit_status, 2);
+  auto not_url = Exidx({"replay-dlq", "--queue-url", "my-queue", "--store", Store(), "--index-all"});
+  EXPECT_EQ(not_url.exit_status, 2) << not_url.err;
+  EXPECT_NE(not_url.err.find("--queue-url"), std::string::npos) << not_url.err;
+  EXPECT_EQ(Exidx({"replay-dlq", "--queue-url", "http://x", "--wait-seconds", "21"}).exit_status, 2);
 }
 
 }  // namespace
