@@ -123,19 +123,26 @@ void AddReplayDlqCommand(CLI::App& app, int& exit_status) {
       "left in the queue (exit 1). Stops when the queue is drained or after --max-messages. Prints the counts as "
       "JSON on standard output. The queue's region is its URL's (sqs.<region>.amazonaws.com) unless "
       "AWS_ENDPOINT_URL_SQS or AWS_ENDPOINT_URL point elsewhere.");
-  command->add_option("--queue-url", options->queue_url, "URL of the dead-letter queue")->required();
-  command->add_option("--invalid-queue-url", options->invalid_queue_url,
-                      "Queue that receives the invalid messages (then deleted from the dead-letter queue)");
+  command->add_option("--queue-url", options->queue_url, "URL of the dead-letter queue")
+      ->required()
+      ->envname("EXIDX_REPLAY_QUEUE_URL");
+  command
+      ->add_option("--invalid-queue-url", options->invalid_queue_url,
+                   "Queue that receives the invalid messages (then deleted from the dead-letter queue)")
+      ->envname("EXIDX_REPLAY_INVALID_QUEUE_URL");
   command->add_option("--max-messages", options->max_messages, "Stop after receiving N messages (0: until drained)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("EXIDX_REPLAY_MAX_MESSAGES");
   command
       ->add_option("--visibility-timeout", options->visibility_timeout,
                    "Seconds a received message stays hidden; a batch must be applied and deleted within it")
       ->check(CLI::Range(1, 43200))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("EXIDX_REPLAY_VISIBILITY_TIMEOUT");
   command->add_option("--wait-seconds", options->wait_seconds, "Long polling per receive, 0..20")
       ->check(CLI::Range(0, 20))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("EXIDX_REPLAY_WAIT_SECONDS");
   AddStoreOptions(*command, options->store, /*with_durability=*/true);
   AddAgentOptions(*command, options->agents);
   command->callback([options, &exit_status] { exit_status = RunReplayDlq(*options); });

@@ -71,7 +71,8 @@ void AddTagsCommand(CLI::App& app, int& exit_status) {
       "each decision on standard error. The embedded store can be refreshed only while no server holds it.");
   refresh
       ->add_option("--state-machine", options->state_machines, "Refresh only this state machine (its ARN; repeatable)")
-      ->type_name("ARN");
+      ->type_name("ARN")
+      ->envname("EXIDX_TAGS_STATE_MACHINE");
   AddStoreOptions(*refresh, options->store, /*with_durability=*/false);
   AddAgentOptions(*refresh, options->agents);
   AddStepFunctionsOptions(*refresh, options->step_functions);
