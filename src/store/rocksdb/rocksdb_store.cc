@@ -68,6 +68,44 @@ class Settlement {
   BatchFate fate_ = BatchFate::kNotWritten;
 };
 
+// A read-only open cannot create a store or add the families an older build
+// did not have: each is refused here with what to run instead.
+Status CheckReadOnlyOpenable(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", error)) {
+    return Fail(ErrorCode::kInternal,
+                fmt::format("rocksdb store {}: no store there (create one with: exidx ingest FILE --store {}, or "
+                            "exidx serve --store {})",
+                            path, path, path));
+  }
+  std::vector<std::string> present;
+  const rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &present);
+  if (!listed.ok()) return StoreFailure(path, listed, "listing the column families");
+  std::vector<std::string_view> missing;
+  for (std::string_view name : kFamilyNames) {
+    if (std::find(present.begin(), present.end(), name) == present.end()) missing.push_back(name);
+  }
+  if (missing.empty()) return {};
+  return Fail(ErrorCode::kInternal,
+              ReadOnlyConversionMessage(path, fmt::format("new column families {}", fmt::join(missing, ", "))));
+}
+
+// DB::OpenForReadOnly beside a writer: the writer may delete a file (an
+// empty WAL, a table compacted away) between the read-only open's listing
+// and its reading of it, which fails that open with an I/O error; the next
+// listing no longer names the file.
+rocksdb::Status OpenReadOnly(const rocksdb::DBOptions& db_options, const std::string& path,
+                             const std::vector<rocksdb::ColumnFamilyDescriptor>& families,
+                             std::vector<rocksdb::ColumnFamilyHandle*>& handles, rocksdb::DB*& db) {
+  constexpr int kAttempts = 3;
+  rocksdb::Status status;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    status = rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &db);
+    if (!status.IsIOError()) break;
+  }
+  return status;
+}
+
 }  // namespace
 
 struct RocksDbStore::Rep {
@@ -94,8 +132,10 @@ struct RocksDbStore::Rep {
   // WriteHealth calls from any thread.
   std::atomic<bool> resume_before_write{false};
   std::atomic<bool> write_failed_for_space{false};  // Why, when resume_before_write.
-  // Opened with DB::OpenForReadOnly (RocksDbStoreOptions::read_only_when_full).
+  // Opened with DB::OpenForReadOnly: asked for (OpenMode::kReadOnly), or
+  // because the disk was full (RocksDbStoreOptions::read_only_when_full).
   bool read_only = false;
+  bool read_only_asked = false;
 
   ~Rep() {
     if (!db) return;
@@ -223,6 +263,10 @@ RocksDbStore::RocksDbStore(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 RocksDbStore::~RocksDbStore() = default;
 
 std::string RocksDbStore::ReadOnlyMessage() const {
+  if (rep_->read_only_asked) {
+    return fmt::format("rocksdb store {}: opened read-only; writes need a command that opens it for writing",
+                       rep_->path);
+  }
   return fmt::format(
       "rocksdb store {}: opened read-only because the disk was full; queries answer, writes need a restart once "
       "there is space",
@@ -235,7 +279,8 @@ Status RocksDbStore::WriteHealth() {
 }
 
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptions& options) {
-  if (options.create_if_missing) {
+  const bool read_only = options.open_mode == OpenMode::kReadOnly;
+  if (options.create_if_missing && !read_only) {
     // RocksDB creates only the last directory of the path.
     std::error_code error;
     std::filesystem::create_directories(options.path, error);
@@ -254,14 +299,23 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   for (std::size_t i = 0; i < kFamilyNames.size(); ++i) {
     families.emplace_back(std::string(kFamilyNames[i]), FamilyOptions(cache, /*point_lookups=*/i == kRecordsHandle));
   }
-  if (auto removed = RemoveEmptyWalFiles(options.path); !removed) return std::unexpected(removed.error());
   rocksdb::DB* db = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(db_options, options.path, families, &rep->handles, &db);
-  if (status.IsNoSpace() && options.read_only_when_full) {
-    // A read-write open writes a new WAL, MANIFEST and OPTIONS file; a
-    // read-only one writes nothing, so the index still answers queries.
-    status = rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &rep->handles, &db);
+  rocksdb::Status status;
+  if (read_only) {
+    if (auto checked = CheckReadOnlyOpenable(options.path); !checked) return std::unexpected(checked.error());
+    status = OpenReadOnly(db_options, options.path, families, rep->handles, db);
     rep->read_only = status.ok();
+    rep->read_only_asked = true;
+  } else {
+    // Only a read-write open creates a WAL (and takes the LOCK the removal needs).
+    if (auto removed = RemoveEmptyWalFiles(options.path); !removed) return std::unexpected(removed.error());
+    status = rocksdb::DB::Open(db_options, options.path, families, &rep->handles, &db);
+    if (status.IsNoSpace() && options.read_only_when_full) {
+      // A read-write open writes a new WAL, MANIFEST and OPTIONS file; a
+      // read-only one writes nothing, so the index still answers queries.
+      status = rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &rep->handles, &db);
+      rep->read_only = status.ok();
+    }
   }
   if (!status.ok()) return StoreFailure(options.path, status, "open");
   rep->db.reset(db);
@@ -270,7 +324,7 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   rep->clock = options.clock;
   rep->RegisterFamilies(options);
 
-  auto secret = OpenMeta(MetaHandles{db, rep->handles[kMetaHandle], rep->records, rep->path}, rep->derived);
+  auto secret = OpenMeta(MetaHandles{db, rep->handles[kMetaHandle], rep->records, rep->path, read_only}, rep->derived);
   if (!secret) return std::unexpected(secret.error());
   rep->secret = std::move(*secret);
   return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(rep)));

@@ -56,9 +56,27 @@ enum class Durability {
   kRelaxed,  // The write-ahead log is written, not fsync'd: survives a process crash only.
 };
 
+// How Open opens the store.
+enum class OpenMode {
+  // Takes RocksDB's LOCK (one such open of a directory at a time), creates a
+  // missing store (create_if_missing) and converts an older layout.
+  kReadWrite,
+  // DB::OpenForReadOnly: takes no LOCK and writes nothing, so it works beside
+  // a process that has the store open for writing (`exidx serve`). It sees
+  // the store as of its open: the writes acknowledged before it (replayed
+  // from the write-ahead log), none made after. A missing store is
+  // kInternal naming how to create one; a store that needs a layout
+  // conversion (store_meta.h) is kInternal naming how to convert it; the
+  // writes (Apply, DeleteExpired, checkpoints, SwapTagEntry) and WriteHealth
+  // answer kUnavailable. create_if_missing and read_only_when_full do not
+  // apply.
+  kReadOnly,
+};
+
 struct RocksDbStoreOptions {
   std::string path;  // The database directory.
   Durability durability = Durability::kSync;
+  OpenMode open_mode = OpenMode::kReadWrite;
   bool create_if_missing = true;
   std::size_t block_cache_bytes = std::size_t{64} << 20;  // Shared by all column families.
   // Not owned; nullptr means RocksDB's default Env. A seam for tests, as
@@ -84,7 +102,8 @@ class RocksDbStore final : public ExecutionStore {
   // Opens (or, with create_if_missing, creates) the store at options.path. A
   // new store gets a random page-token secret, kept in the store. Fails with
   // kUnavailable when the directory is locked by another process or an I/O
-  // error occurs, kInternal when it is not a store of a known format.
+  // error occurs, kInternal when it is not a store of a known format; a
+  // read-only open as OpenMode::kReadOnly says.
   static Result<std::unique_ptr<RocksDbStore>> Open(const RocksDbStoreOptions& options);
 
   // REQUIRES: no call on this store is in flight.
@@ -136,7 +155,8 @@ class RocksDbStore final : public ExecutionStore {
                                                     const Deadline& deadline) override;
   Result<bool> SwapTagEntry(std::string_view state_machine_arn, std::uint64_t expected_version,
                             const TagCacheEntry& desired, const Deadline& deadline) override;
-  // kUnavailable while the store is read-only, or while writes stay stopped
+  // kUnavailable while the store is read-only (OpenMode::kReadOnly, or a
+  // full disk at open), or while writes stay stopped
   // after a failed one (it asks RocksDB to resume first, so a disk that has
   // space again answers ok at once). Writes nothing.
   Status WriteHealth() override;

@@ -171,5 +171,100 @@ TEST_F(RocksDbStoreTest, StoreOfFormat1IsConvertedWhenOpened) {
   }
 }
 
+// OpenMode::kReadOnly beside a process that has the store open for writing:
+// no LOCK taken, the store as of the open, no writes.
+TEST_F(RocksDbStoreTest, AReadOnlyOpenWorksBesideAWriterAndSeesTheStoreAsOfItsOpen) {
+  auto writer = OpenStore();
+  const std::vector<ExecutionRecord> first = {Exec("arn:e:1", "A", kRunning, 1000)};
+  ASSERT_EQ(MustApply(*writer, first), std::vector{kIndexed});
+  auto options = Options();
+  options.open_mode = OpenMode::kReadOnly;
+  auto reader = OpenStore(options);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(MustGet(*reader, "arn:e:1"), first[0]);
+  EXPECT_EQ(reader->PageTokenSecret().value_or(""), writer->PageTokenSecret().value_or("-"));
+
+  ASSERT_EQ(MustApply(*writer, {Exec("arn:e:2", "A", kRunning, 2000)}), std::vector{kIndexed});
+  EXPECT_EQ(MustGet(*reader, "arn:e:2"), std::nullopt) << "a write after the open is not seen";
+  auto later = OpenStore(options);
+  ASSERT_NE(later, nullptr);
+  EXPECT_NE(MustGet(*later, "arn:e:2"), std::nullopt);
+
+  auto applied = reader->Apply(first);
+  ASSERT_FALSE(applied.has_value());
+  EXPECT_EQ(applied.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(applied.error().message.find("read-only"), std::string::npos) << applied.error().message;
+  EXPECT_FALSE(reader->WriteCheckpoint("c", "v").has_value());
+  EXPECT_FALSE(reader->WriteHealth().has_value());
+  // The writer goes on writing while readers are open.
+  EXPECT_EQ(MustApply(*writer, {Exec("arn:e:3", "A", kRunning, 3000)}), std::vector{kIndexed});
+}
+
+TEST_F(RocksDbStoreTest, AReadOnlyOpenOfAMissingStoreSaysHowToCreateOneAndCreatesNothing) {
+  auto options = Options();
+  options.open_mode = OpenMode::kReadOnly;
+  auto store = RocksDbStore::Open(options);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code, ErrorCode::kInternal);
+  EXPECT_NE(store.error().message.find("no store there (create one with: exidx ingest FILE --store " + options.path),
+            std::string::npos)
+      << store.error().message;
+  EXPECT_FALSE(std::filesystem::exists(options.path));
+}
+
+// A conversion writes; a read-only open refuses the store instead, names
+// what needs converting and what converts it, and leaves it as it was.
+TEST_F(RocksDbStoreTest, AReadOnlyOpenOfAStoreThatNeedsConvertingIsRefused) {
+  OpenStore().reset();
+  {
+    auto raw = RawStore::Open(Options().path);
+    ASSERT_NE(raw, nullptr);
+    ASSERT_TRUE(raw->db().Put(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "format_version", "\x01").ok());
+    ASSERT_TRUE(raw->Close());
+  }
+  auto options = Options();
+  options.open_mode = OpenMode::kReadOnly;
+  auto store = RocksDbStore::Open(options);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code, ErrorCode::kInternal);
+  EXPECT_NE(store.error().message.find("it needs a conversion (store format)"), std::string::npos)
+      << store.error().message;
+  EXPECT_NE(store.error().message.find("exidx serve --store " + options.path), std::string::npos)
+      << store.error().message;
+  {
+    auto raw = RawStore::Open(Options().path);
+    ASSERT_NE(raw, nullptr);
+    std::string version;
+    ASSERT_TRUE(raw->db().Get(rocksdb::ReadOptions(), raw->family(RawStore::kMeta), "format_version", &version).ok());
+    EXPECT_EQ(version, "\x01") << "left unconverted";
+  }
+  EXPECT_NE(OpenStore(), nullptr) << "an open for writing converts it";
+  EXPECT_NE(OpenStore(options), nullptr) << "then it opens read-only";
+}
+
+TEST_F(RocksDbStoreTest, AReadOnlyOpenOfAStoreWithoutANewerFamilyIsRefused) {
+  {
+    rocksdb::DBOptions db_options;
+    db_options.create_if_missing = true;
+    db_options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : {"default", "records", "index", "changes", "agents", "stats"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(db_options, Options().path, families, &handles, &raw).ok());
+    for (auto* handle : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(handle).ok());
+    ASSERT_TRUE(raw->Close().ok());
+    delete raw;
+  }
+  auto options = Options();
+  options.open_mode = OpenMode::kReadOnly;
+  auto store = RocksDbStore::Open(options);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_NE(store.error().message.find("conversion (new column families expiry)"), std::string::npos)
+      << store.error().message;
+}
+
 }  // namespace
 }  // namespace exidx

@@ -140,18 +140,34 @@ Status ReadSecret(const MetaHandles& handles, std::string& secret) {
 
 }  // namespace
 
+std::string ReadOnlyConversionMessage(std::string_view path, std::string_view what) {
+  return fmt::format(
+      "rocksdb store {}: written by an older build (or an open that was interrupted), it needs a conversion ({}) "
+      "that a read-only open cannot make; convert it with any command that writes to it, e.g. "
+      "exidx serve --store {} (stop a server of an older build first; the conversion runs when it opens)",
+      path, what, path);
+}
+
 Result<std::string> OpenMeta(const MetaHandles& handles, std::span<DerivedFamily* const> families) {
   std::string secret;
   std::string version;
   const rocksdb::Status status =
       handles.db->Get(rocksdb::ReadOptions(), handles.meta, ToSlice(kFormatVersionKey), &version);
   if (status.IsNotFound()) {
+    if (handles.read_only) return Fail(ErrorCode::kInternal, ReadOnlyConversionMessage(handles.path, "meta data"));
     if (auto created = InitializeMeta(handles, families, secret); !created) return std::unexpected(created.error());
   } else if (!status.ok()) {
     return StoreFailure(handles.path, status, "reading format version");
   } else {
     auto stale = StaleFamilies(handles, families);
     if (!stale) return std::unexpected(stale.error());
+    if (!stale->empty() && handles.read_only) {
+      std::string names;
+      for (const DerivedFamily* family : *stale) {
+        names += (names.empty() ? "" : ", ") + std::string(family->Layout()->description);
+      }
+      return Fail(ErrorCode::kInternal, ReadOnlyConversionMessage(handles.path, names));
+    }
     if (!stale->empty()) {
       if (auto rebuilt = RebuildFamilies(handles, *stale); !rebuilt) return std::unexpected(rebuilt.error());
     }

@@ -30,7 +30,12 @@ struct MetaHandles {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   rocksdb::ColumnFamilyHandle* records = nullptr;
   std::string_view path;  // For messages.
+  bool read_only = false;  // Opened with DB::OpenForReadOnly: nothing may be written.
 };
+
+// Why a read-only open refuses a store whose `what` (families, or the meta
+// data) must first be written at an open for writing, and what converts it.
+std::string ReadOnlyConversionMessage(std::string_view path, std::string_view what);
 
 // Opens the store's meta data; the page-token secret. A new store (no
 // format version yet) gets a random secret and every family's layout
@@ -38,7 +43,9 @@ struct MetaHandles {
 // or older (FamilyLayout) is dropped and written again from the records, in
 // one scan of the records for all of them, its version last, so that an
 // interrupted rebuild is simply done again at the next open. Then every
-// family is loaded (DerivedFamily::Load).
+// family is loaded (DerivedFamily::Load). With handles.read_only nothing is
+// written: a store that would need its meta data created or a family
+// rebuilt is kInternal (ReadOnlyConversionMessage).
 Result<std::string> OpenMeta(const MetaHandles& handles, std::span<DerivedFamily* const> families);
 
 }  // namespace exidx
