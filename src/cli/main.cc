@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/command_suggestion.h"
 #include "cli/commands.h"
 
 namespace exidx::cli {
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
   exidx::cli::AddStatsCommand(app, exit_status);
   exidx::cli::AddSimulateCommand(app, exit_status);
   exidx::cli::AddTagsCommand(app, exit_status);
+  if (auto unknown = exidx::cli::UnknownCommandMessage(app, argc, argv)) {
+    std::cerr << *unknown << '\n';
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -44,6 +49,20 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // Named with the closest option of the innermost subcommand given.
+    const CLI::App* command = &app;
+    while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+    std::vector<std::string> unknown;
+    for (const std::string& arg : command->remaining()) {
+      if (arg.starts_with("-")) unknown.push_back(arg);
+    }
+    if (unknown.empty()) {
+      app.exit(e);
+    } else {
+      std::cerr << exidx::cli::UnknownOptionMessage(*command, unknown) << '\n';
+    }
+    return 2;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;

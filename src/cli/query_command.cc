@@ -24,7 +24,7 @@ std::optional<std::string> Given(const std::string& value) {
 int RunQuery(const QueryOptions& options) {
   auto format = ParseOutputFormat(options.format);
   if (!format) return ReportError(format.error());
-  auto store = OpenStore(options.store);
+  auto store = OpenStore(options.store, StoreAccess::kReadOnly);
   if (!store) return ReportError(store.error());
   auto secret = (*store)->PageTokenSecret();
   if (!secret) return ReportError(secret.error());
@@ -73,7 +73,13 @@ void AddQueryCommand(CLI::App& app, int& exit_status) {
   command->add_option("--limit", options->limit, "Page size, 1 to 1000 (default 50)");
   command->add_option("--next-token", options->next_token, "The token printed with the previous page");
   command->add_option("--order", options->order, "desc (newest first, default) or asc");
-  command->add_option("--format", options->format, "json (the API's response), table or csv")->capture_default_str();
+  command
+      ->add_option("--format", options->format,
+                   "json (the API's response, byte for byte), table (for a terminal: control characters shown as "
+                   "\\n, \\x1b, ...) or csv (RFC 4180, every field of the response, durationSeconds in seconds; "
+                   "a value starting with =, +, -, @, tab or CR gets a ' before it, so that a spreadsheet does not "
+                   "run it as a formula)")
+      ->capture_default_str();
   command->callback([options, &exit_status] { exit_status = RunQuery(*options); });
 }
 

@@ -54,7 +54,7 @@ int RunStats(const StatsOptions& options) {
   auto query = ParseStatsQuery(Given(options.agent), Given(options.status), Given(options.from), Given(options.to),
                                Given(options.bucket), now);
   if (!query) return ReportError(query.error());
-  auto store = OpenStore(options.store);
+  auto store = OpenStore(options.store, StoreAccess::kReadOnly);
   if (!store) return ReportError(store.error());
   const auto started = std::chrono::steady_clock::now();
   auto answer = ComputeStats(**store, *query);

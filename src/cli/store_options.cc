@@ -60,7 +60,7 @@ Result<std::string> DynamoDbTableOf(const StoreOptions& options) {
   return table;
 }
 
-Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
+Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options, StoreAccess access) {
   auto retention = RetentionOf(options);
   if (!retention) return std::unexpected(retention.error());
   if (options.store.starts_with("dynamodb://")) {
@@ -88,6 +88,7 @@ Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options) {
   auto store = RocksDbStore::Open(RocksDbStoreOptions{
       .path = options.store,
       .durability = options.relaxed_durability ? Durability::kRelaxed : Durability::kSync,
+      .open_mode = access == StoreAccess::kReadOnly ? OpenMode::kReadOnly : OpenMode::kReadWrite,
       .diagnostics = options.diagnostics,
       .read_only_when_full = true,
       .retention = *retention,

@@ -35,13 +35,29 @@ struct StoreOptions {
 // --writes-in-flight, --retention-days and --retain apply.
 void AddStoreOptions(CLI::App& command, StoreOptions& options, bool with_durability);
 
+// What a command does with the store.
+enum class StoreAccess {
+  // Writes: an embedded store is created when missing, converted when an
+  // older build wrote it, and held (RocksDB's LOCK) while open, so one such
+  // command at a time per directory.
+  kReadWrite,
+  // Only reads (query, stats): an embedded store opens read-only
+  // (OpenMode::kReadOnly), beside a running `exidx serve` or another
+  // reader, and sees the store as of its open. A missing store, or one that
+  // needs a conversion, is an error that says which command creates or
+  // converts it. DynamoDB is the same either way.
+  kReadOnly,
+};
+
 // Opens the store named by --store. kInvalidParameter for a store URL of an
-// unknown kind; otherwise the store's own errors. An embedded store on a disk
-// too full to open it for writing opens read-only: queries answer, and
-// writes fail kUnavailable saying so (RocksDbStore::WriteHealth).
+// unknown kind; otherwise the store's own errors. With kReadWrite, an
+// embedded store on a disk too full to open it for writing opens read-only:
+// queries answer, and writes fail kUnavailable saying so
+// (RocksDbStore::WriteHealth).
 // The store's writes stamp the retention the options give (ExecutionStore's
 // header); an invalid one is kInvalidParameter naming its option.
-Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options);
+Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options,
+                                                  StoreAccess access = StoreAccess::kReadWrite);
 
 // The table of --store dynamodb://TABLE (dynamodb:// alone: the table named
 // by EXECUTION_INDEX_TABLE_NAME); kInvalidParameter for any other store, or
