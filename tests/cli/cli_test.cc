@@ -132,8 +132,13 @@ TEST_F(CliTest, TableAndCsvFormats) {
   EXPECT_NE(table.out.find("14.345s"), std::string::npos);
   auto csv = Exidx({"query", "--store", Store(), "--format", "csv", "--order", "asc"});
   ASSERT_EQ(csv.exit_status, 0) << csv.err;
-  EXPECT_EQ(csv.out.substr(0, csv.out.find('\r')), "startDate,agentName,status,duration,name,error,executionArn");
-  EXPECT_NE(csv.out.find("\r\n2025-09-29T10:00:00.123Z,sql-agent,SUCCEEDED,14.345s,"), std::string::npos);
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\r')),
+            "executionArn,name,agentName,stateMachineArn,status,startDate,stopDate,durationSeconds,indexedAt,error,"
+            "cause,redriveCount");
+  EXPECT_NE(csv.out.find(",sql-agent,arn:aws:states:us-west-2:123456789012:stateMachine:sql-agent-prod,SUCCEEDED,"
+                         "2025-09-29T10:00:00.123Z,2025-09-29T10:00:14.468Z,14.345,"),
+            std::string::npos)
+      << csv.out;
 }
 
 TEST_F(CliTest, BadUsageExitsTwoWithTheContractMessage) {
