@@ -142,6 +142,8 @@ TEST_F(CliTest, TableAndCsvFormats) {
 }
 
 TEST_F(CliTest, BadUsageExitsTwoWithTheContractMessage) {
+  // On a store that exists: a missing one is a runtime error, exit 1 (read_only_cli_test.cc).
+  ASSERT_EQ(Exidx({"ingest", kSamples, "--store", Store(), "--index-all"}).exit_status, 0);
   auto bad_date = Exidx({"query", "--store", Store(), "--from", "yesterday"});
   EXPECT_EQ(bad_date.exit_status, 2);
   EXPECT_NE(bad_date.err.find("startDateFrom: expected RFC 3339 timestamp or YYYY-MM-DD, got 'yesterday'"),

@@ -46,7 +46,8 @@ TEST_F(ReadOnlyCliTest, QueryAndStatsAnswerBesideARunningServer) {
   auto query = Exidx({"query", "--store", Store(), "--format", "json"});
   ASSERT_EQ(query.exit_status, 0) << query.err;
   std::vector<std::string> names;
-  for (const auto& item : json::parse(query.out).at("executions").as_array()) {
+  const json::value page = json::parse(query.out);
+  for (const auto& item : page.at("executions").as_array()) {
     names.emplace_back(item.at("name").as_string());
   }
   EXPECT_EQ(names, (std::vector<std::string>{"b2", "b1", "a1"}));
