@@ -50,9 +50,8 @@ void MakeOlder(const std::string& path) {
   ASSERT_TRUE(raw->Close());
 }
 
-TEST(StoreConversionTest, ServeIsAliveButNotReadyWhileItConvertsTheStore) {
-  TempDir dir;
-  const std::string store = dir.File("store");
+// A store of kExecutions executions of one agent, "machine", in an older layout.
+void WriteOlderStore(const std::string& store) {
   std::string events;
   for (int i = 0; i < kExecutions; ++i) {
     events += StatusEvent("e" + std::to_string(i), "machine", "x" + std::to_string(i), "RUNNING", kT0 + i) + "\n";
@@ -60,10 +59,43 @@ TEST(StoreConversionTest, ServeIsAliveButNotReadyWhileItConvertsTheStore) {
   auto ingest = RunProcess({kExidx, "ingest", "-", "--store", store, "--index-all", "--relaxed-durability"}, events);
   ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
   MakeOlder(store);
+}
+
+// Any command that opens the store reports the conversion on standard error:
+// a line at the start and at the end, Progress's JSON lines between.
+TEST(StoreConversionTest, ACommandReportsTheConversionOnStandardError) {
+  TempDir dir;
+  const std::string store = dir.File("store");
+  ASSERT_NO_FATAL_FAILURE(WriteOlderStore(store));
+  auto query = RunProcess({kExidx, "query", "--store", store, "--format", "json", "--limit", "1"});
+  ASSERT_EQ(query.exit_status, 0) << query.err;
+  EXPECT_EQ(json::parse(query.out).at("executions").at(0).at("name").as_string(),
+            "x" + std::to_string(kExecutions - 1));
+  EXPECT_NE(query.err.find("exidx: converting the store " + store +
+                           ", written by an older build: rebuilding agent counts, hourly stats from about "),
+            std::string::npos)
+      << query.err;
+  const auto done = query.err.find(R"({"progress":"convert","done":true,)");
+  ASSERT_NE(done, std::string::npos) << query.err;
+  const json::object last = json::parse(query.err.substr(done, query.err.find('\n', done) - done)).as_object();
+  EXPECT_EQ(last.at("records").as_int64(), kExecutions);
+  EXPECT_NE(query.err.find("exidx: the store " + store + " is converted (" + std::to_string(kExecutions) + " records)"),
+            std::string::npos)
+      << query.err;
+
+  auto again = RunProcess({kExidx, "query", "--store", store, "--format", "json", "--limit", "1"});
+  ASSERT_EQ(again.exit_status, 0) << again.err;
+  EXPECT_EQ(again.err, "") << "converted once";
+}
+
+TEST(StoreConversionTest, ServeIsAliveButNotReadyWhileItConvertsTheStore) {
+  TempDir dir;
+  const std::string store = dir.File("store");
+  ASSERT_NO_FATAL_FAILURE(WriteOlderStore(store));
 
   const std::string release = dir.File("release-conversion");
   ASSERT_EQ(setenv("EXIDX_TEST_HOLD_CONVERSION", release.c_str(), 1), 0);
-  ServerProcess server(kExidx, {"--store", store, "--index-all"}, dir.File("log"));
+  ServerProcess server(kExidx, {"--store", store, "--index-all"}, dir.File("log"), /*wait_until_ready=*/false);
   unsetenv("EXIDX_TEST_HOLD_CONVERSION");
   ASSERT_TRUE(server.started()) << server.Log();
   ASSERT_TRUE(WaitFor([&] { return server.Log().find("\"msg\":\"converting the store\"") != std::string::npos; }))
