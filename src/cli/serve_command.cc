@@ -4,13 +4,17 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <filesystem>
 #include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/agent_options.h"
 #include "cli/commands.h"
+#include "cli/conversion_progress.h"
 #include "cli/store_options.h"
 #include "indexer/indexer.h"
 #include "server/api_keys.h"
@@ -20,6 +24,7 @@
 #include "server/expiry_sweeper.h"
 #include "server/http_server.h"
 #include "server/json_log.h"
+#include "server/service_startup.h"
 
 namespace exidx::cli {
 namespace {
@@ -119,6 +124,53 @@ Result<ServeKeys> ResolveKeys(const ServeOptions& options, bool loopback) {
   return ServeKeys{std::move(*read), std::move(*ingest)};
 }
 
+// The conversion of a store written by an older build, in the JSON log
+// (one line at the start, one a second meanwhile, one at the end) and in
+// what /readyz answers until the store is open.
+class ConversionLog final : public StoreConversionObserver {
+ public:
+  ConversionLog(std::string store_path, server::ServiceStartup& startup)
+      : store_path_(std::move(store_path)), startup_(startup) {}
+
+  void OnStart(const StoreConversion& conversion) override {
+    started_ = last_ = std::chrono::steady_clock::now();
+    estimate_ = conversion.estimated_records;
+    const std::string rebuilt = DescribeConversion(conversion);
+    startup_.SetWaitingFor(
+        fmt::format("the store, written by an older build, is being converted (rebuilding {} "
+                    "from {}); it answers once the conversion is done",
+                    rebuilt, estimate_ ? fmt::format("about {} records", *estimate_) : "its records"));
+    LogLine line(LogLevel::kInfo, "converting the store");
+    line.Str("store", store_path_).Str("rebuilding", rebuilt);
+    if (estimate_) line.Int("estimated_records", static_cast<std::int64_t>(*estimate_));
+  }
+
+  void OnProgress(std::uint64_t records) override {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) return;
+    last_ = now;
+    LogLine line(LogLevel::kInfo, "converting the store");
+    line.Str("store", store_path_).Int("records", static_cast<std::int64_t>(records)).Num("elapsed_seconds", Elapsed());
+    if (estimate_) line.Int("estimated_records", static_cast<std::int64_t>(*estimate_));
+  }
+
+  void OnEnd(std::uint64_t records, const Status& status) override {
+    LogLine line(status ? LogLevel::kInfo : LogLevel::kError,
+                 status ? "store converted" : "store conversion failed; the next start converts it again");
+    line.Str("store", store_path_).Int("records", static_cast<std::int64_t>(records)).Num("elapsed_seconds", Elapsed());
+    if (!status) line.Str("error", status.error().message);
+    startup_.SetWaitingFor("the store is opening");
+  }
+
+ private:
+  double Elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count(); }
+
+  const std::string store_path_;
+  server::ServiceStartup& startup_;
+  std::chrono::steady_clock::time_point started_, last_;
+  std::optional<std::uint64_t> estimate_;
+};
+
 int RunServe(const ServeOptions& options) {
   server::InitJsonLog();
   auto address = server::ParseListenAddress(options.listen);
@@ -142,6 +194,36 @@ int RunServe(const ServeOptions& options) {
   SystemClock clock;
   // Before the store: the store's feed calls into it until the store is closed.
   server::ChangeHub hub;
+  server::ServerMetrics metrics;
+  // Listening before the store opens, which may take minutes (a store of an
+  // older build is converted first): /healthz says the process is alive
+  // meanwhile, /readyz and the other routes answer 503 (ServiceStartup).
+  server::ServiceStartup startup(metrics, "the store is opening");
+  server::HttpServer http(
+      server::HttpServerOptions{
+          .host = address->first,
+          .port = address->second,
+          .io_threads = options.io_threads,
+          .worker_threads = options.worker_threads,
+          .max_connections = options.max_connections,
+          .read_timeout = std::chrono::milliseconds(options.read_timeout_ms),
+          .write_timeout = std::chrono::milliseconds(options.write_timeout_ms),
+          .heartbeat = std::chrono::milliseconds(options.heartbeat_ms),
+          .sse_queue_bytes = options.sse_queue_bytes,
+      },
+      [&startup](const server::HttpRequest& request) { return startup.Handle(request); }, hub, metrics);
+  if (auto started = http.Start(); !started) return ReportError(started.error());
+  const std::string store_path = options.store.store;
+  const std::string host = address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
+  LogLine(LogLevel::kInfo, "listening")
+      .Str("address", address->first)
+      .Int("port", http.port())
+      .Str("url", fmt::format("http://{}:{}", host, http.port()))
+      .Int("read_keys", static_cast<std::int64_t>(read_keys.size()))
+      .Int("ingest_keys", static_cast<std::int64_t>(ingest_keys.size()))
+      .Str("store", store_path);
+
+  ConversionLog conversion(store_path, startup);
   StoreOptions store_options = options.store;
   store_options.diagnostics = [](std::string_view line) { LogLine(LogLevel::kWarn, "rocksdb").Str("detail", line); };
   store_options.change_feed = true;
@@ -149,6 +231,7 @@ int RunServe(const ServeOptions& options) {
   store_options.stream_diagnostics = [](std::string_view line) {
     LogLine(LogLevel::kWarn, "change feed").Str("detail", line);
   };
+  store_options.conversion_observer = &conversion;
   auto store = OpenStore(store_options);
   if (!store) return ReportError(store.error());
   auto agents = options.demo ? DemoAgentSetup(options.agents, clock)
@@ -162,8 +245,6 @@ int RunServe(const ServeOptions& options) {
     LogLine(LogLevel::kWarn, "the store does not take writes").Str("reason", writes.error().message);
   }
   Indexer indexer(**store, *agents->resolver, clock);
-  server::ServerMetrics metrics;
-  const std::string store_path = options.store.store;
   auto service = server::ExecutionService::Create(
       **store, indexer, *agents->resolver, hub, metrics,
       server::ServiceOptions{.read_keys = read_keys,
@@ -171,29 +252,8 @@ int RunServe(const ServeOptions& options) {
                              .store_bytes = [store_path] { return DirectoryBytes(store_path); },
                              .ingest_deadline = std::chrono::milliseconds(options.request_deadline_ms)});
   if (!service) return ReportError(service.error());
-
-  server::HttpServer http(
-      server::HttpServerOptions{
-          .host = address->first,
-          .port = address->second,
-          .io_threads = options.io_threads,
-          .worker_threads = options.worker_threads,
-          .max_connections = options.max_connections,
-          .read_timeout = std::chrono::milliseconds(options.read_timeout_ms),
-          .write_timeout = std::chrono::milliseconds(options.write_timeout_ms),
-          .heartbeat = std::chrono::milliseconds(options.heartbeat_ms),
-          .sse_queue_bytes = options.sse_queue_bytes,
-      },
-      [&service](const server::HttpRequest& request) { return (*service)->Handle(request); }, hub, metrics);
-  if (auto started = http.Start(); !started) return ReportError(started.error());
-  const std::string host = address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
-  LogLine(LogLevel::kInfo, "listening")
-      .Str("address", address->first)
-      .Int("port", http.port())
-      .Str("url", fmt::format("http://{}:{}", host, http.port()))
-      .Int("read_keys", static_cast<std::int64_t>(read_keys.size()))
-      .Int("ingest_keys", static_cast<std::int64_t>(ingest_keys.size()))
-      .Str("store", store_path);
+  startup.Open(**service);
+  LogLine(LogLevel::kInfo, "ready").Str("store", store_path);
 
   // Retention: reads skip expired records at once; the sweep deletes them
   // (DynamoDB's TTL does that itself: its DeleteExpired does nothing).
@@ -237,7 +297,9 @@ void AddServeCommand(CLI::App& app, int& exit_status) {
       "serve",
       "Serve the HTTP API: GET /v1/executions (listExecutionsFromIndex), POST /v1/events (EventBridge API "
       "destination), GET /v1/executions/stream (live updates, Server-Sent Events), GET /v1/agents, /healthz, "
-      "/readyz, /metrics. Logs JSON lines to standard error. SIGTERM/SIGINT stop it gracefully.");
+      "/readyz, /metrics. It listens before the store has opened (opening a store of an older build converts it "
+      "first, logging its progress): meanwhile /healthz answers 200 and /readyz and the other routes 503. Logs "
+      "JSON lines to standard error. SIGTERM/SIGINT stop it gracefully.");
   command->add_option("--listen", options->listen, "HOST:PORT to listen on; port 0 picks a free port (logged)")
       ->capture_default_str()
       ->envname("EXIDX_LISTEN");

@@ -1,5 +1,10 @@
 #include "cli/store_options.h"
 
+#include <iostream>
+#include <optional>
+
+#include "cli/conversion_progress.h"
+
 #include "aws/environment.h"
 #include "aws/json_client.h"
 #include "store/dynamodb/dynamodb_store.h"
@@ -85,6 +90,12 @@ Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options, S
     return Fail(ErrorCode::kInvalidParameter,
                 "--store: " + Quoted(options.store) + " is neither a directory nor dynamodb://TABLE");
   }
+  ConversionProgress progress(options.store, std::cerr, Progress::StderrIsTerminal());
+  StoreConversionObserver* observer = options.conversion_observer ? options.conversion_observer : &progress;
+  std::optional<HeldConversion> held;
+  if (auto release = aws::GetSetting(aws::Environment::Process(), "EXIDX_TEST_HOLD_CONVERSION")) {
+    observer = &held.emplace(*observer, *release);
+  }
   auto store = RocksDbStore::Open(RocksDbStoreOptions{
       .path = options.store,
       .durability = options.relaxed_durability ? Durability::kRelaxed : Durability::kSync,
@@ -92,6 +103,7 @@ Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options, S
       .diagnostics = options.diagnostics,
       .read_only_when_full = true,
       .retention = *retention,
+      .conversion_observer = observer,
   });
   if (!store) return std::unexpected(store.error());
   return std::unique_ptr<ExecutionStore>(std::move(*store));

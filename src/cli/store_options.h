@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "store/execution_store.h"
 #include "store/rocksdb/info_log.h"
+#include "store/rocksdb/store_conversion.h"
 
 namespace exidx::cli {
 
@@ -29,6 +30,10 @@ struct StoreOptions {
   bool change_feed = false;
   int stream_poll_ms = 1000;
   DiagnosticsSink stream_diagnostics;
+  // The embedded store: watches the conversion of a store written by an
+  // older build (store_conversion.h); not owned; nullptr: ConversionProgress
+  // on standard error.
+  StoreConversionObserver* conversion_observer = nullptr;
 };
 
 // `with_durability`: the command writes, so --relaxed-durability,
@@ -53,7 +58,10 @@ enum class StoreAccess {
 // unknown kind; otherwise the store's own errors. With kReadWrite, an
 // embedded store on a disk too full to open it for writing opens read-only:
 // queries answer, and writes fail kUnavailable saying so
-// (RocksDbStore::WriteHealth).
+// (RocksDbStore::WriteHealth). Opening (kReadWrite) an embedded store
+// written by an older build converts it first, reported to
+// options.conversion_observer; with EXIDX_TEST_HOLD_CONVERSION set to a
+// path, the conversion then waits until that file exists (tests).
 // The store's writes stamp the retention the options give (ExecutionStore's
 // header); an invalid one is kInvalidParameter naming its option.
 Result<std::unique_ptr<ExecutionStore>> OpenStore(const StoreOptions& options,

@@ -135,8 +135,7 @@ ExecutionService::ExecutionService(ExecutionStore& store, Indexer& indexer, Agen
       {"GET", "/v1/executions/stream", "stream_executions", Access::kRead, bind(&ExecutionService::StreamExecutions)});
   router_.Add({"GET", "/v1/executions/stats", "execution_stats", Access::kRead, bind(&ExecutionService::Stats)});
   router_.Add({"GET", "/v1/agents", "list_agents", Access::kRead, bind(&ExecutionService::ListAgents)});
-  router_.Add({"GET", "/healthz", "healthz", Access::kPublic,
-               [](const HttpRequest&) { return JsonResponse(R"({"status":"ok"})"); }});
+  router_.Add({"GET", "/healthz", "healthz", Access::kPublic, [](const HttpRequest&) { return HealthyResponse(); }});
   router_.Add({"GET", "/readyz", "readyz", Access::kPublic, bind(&ExecutionService::Ready)});
   router_.Add({"GET", "/metrics", "metrics", Access::kRead, bind(&ExecutionService::Metrics)});
   // The History page and its assets hold no data (the page asks for a read

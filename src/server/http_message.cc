@@ -44,6 +44,10 @@ HttpResponse JsonResponse(std::string body, int status) {
   return response;
 }
 
+HttpResponse HealthyResponse() {
+  return JsonResponse(R"({"status":"ok"})");
+}
+
 HttpResponse ErrorResponse(const Error& error) {
   HttpResponse response = JsonResponse(RenderErrorBody(error), HttpStatusOf(error.code));
   // EventBridge and well-behaved clients back off and retry a 503.

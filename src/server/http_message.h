@@ -67,6 +67,9 @@ int HttpStatusOf(ErrorCode code);
 // 200 (or `status`) with a JSON body.
 HttpResponse JsonResponse(std::string body, int status = 200);
 
+// GET /healthz's answer: 200 {"status":"ok"}, the process is alive.
+HttpResponse HealthyResponse();
+
 // The error's status and RenderErrorBody; 503 answers carry Retry-After.
 HttpResponse ErrorResponse(const Error& error);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -120,6 +121,65 @@ TEST_F(CliTest, SimulateIngestAndWalkPagesAcrossProcesses) {
   } while (token);
   EXPECT_GT(pages, 3);
   EXPECT_GT(seen.size(), 1500u);
+}
+
+// Each line of standard error, parsed as JSON (a test failure for one that is not).
+std::vector<json::object> JsonLines(const std::string& text) {
+  std::vector<json::object> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    boost::system::error_code error;
+    json::value value = json::parse(line, error);
+    EXPECT_FALSE(error) << "not a JSON line: " << line;
+    if (!error && value.is_object()) lines.push_back(value.as_object());
+  }
+  return lines;
+}
+
+// Progress of ingest on a standard error that is not a terminal: JSON lines
+// at the interval (here after every batch of about 1 MiB), bytes read against
+// the file's size, then a final "done" line; the counts on standard output
+// are the same JSON as ever.
+TEST_F(CliTest, IngestReportsProgressOnStandardError) {
+  auto simulate = Exidx({"simulate", "--executions", "3000", "--seed", "4", "--end", "2025-10-01", "--output",
+                         dir_.File("events.ndjson")});
+  ASSERT_EQ(simulate.exit_status, 0) << simulate.err;
+  const std::string events = ReadFile(dir_.File("events.ndjson"));
+  ASSERT_GT(events.size(), std::size_t{3} << 20) << "several batches";
+  const auto lines_in_file = static_cast<std::int64_t>(std::count(events.begin(), events.end(), '\n'));
+
+  auto ingest = Exidx({"ingest", dir_.File("events.ndjson"), "--store", Store(), "--index-all", "--relaxed-durability",
+                       "--progress-interval-ms", "0"});
+  ASSERT_EQ(ingest.exit_status, 0) << ingest.err;
+  const json::object counts = json::parse(ingest.out).as_object();
+  EXPECT_EQ(counts.size(), 4u) << ingest.out;
+  EXPECT_EQ(counts.at("received").as_int64(), lines_in_file);
+  const std::vector<json::object> progress = JsonLines(ingest.err);
+  ASSERT_GE(progress.size(), 4u) << ingest.err;
+  std::int64_t bytes = 0;
+  for (std::size_t i = 0; i + 1 < progress.size(); ++i) {
+    EXPECT_EQ(progress[i].at("progress").as_string(), "ingest");
+    EXPECT_FALSE(progress[i].contains("done"));
+    EXPECT_EQ(progress[i].at("total").as_int64(), static_cast<std::int64_t>(events.size()));
+    EXPECT_GT(progress[i].at("bytes").as_int64(), bytes) << "each line after one more batch";
+    bytes = progress[i].at("bytes").as_int64();
+    EXPECT_LE(progress[i].at("applied").as_int64(), progress[i].at("events").as_int64());
+  }
+  const json::object& last = progress.back();
+  EXPECT_TRUE(last.at("done").as_bool());
+  EXPECT_EQ(last.at("bytes").as_int64(), static_cast<std::int64_t>(events.size()));
+  EXPECT_EQ(last.at("events").as_int64(), lines_in_file);
+  EXPECT_EQ(last.at("applied").as_int64(), lines_in_file);
+
+  // From standard input the size is unknown: no total.
+  auto piped = Exidx({"ingest", "-", "--store", Store(), "--index-all", "--relaxed-durability"}, events);
+  ASSERT_EQ(piped.exit_status, 0) << piped.err;
+  EXPECT_EQ(json::parse(piped.out).at("received").as_int64(), lines_in_file);
+  const std::vector<json::object> piped_progress = JsonLines(piped.err);
+  ASSERT_FALSE(piped_progress.empty()) << piped.err;
+  EXPECT_TRUE(piped_progress.back().at("done").as_bool());
+  EXPECT_FALSE(piped_progress.back().contains("total"));
+  EXPECT_EQ(piped_progress.back().at("bytes").as_int64(), static_cast<std::int64_t>(events.size()));
 }
 
 TEST_F(CliTest, TableAndCsvFormats) {

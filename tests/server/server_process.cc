@@ -15,7 +15,7 @@
 namespace exidx::testing {
 
 ServerProcess::ServerProcess(const std::string& exidx, const std::vector<std::string>& args,
-                             const std::string& log_path)
+                             const std::string& log_path, bool wait_until_ready)
     : log_path_(log_path) {
   std::vector<std::string> argv = {exidx, "serve"};
   if (std::find(args.begin(), args.end(), "--listen") == args.end()) {
@@ -40,7 +40,8 @@ ServerProcess::ServerProcess(const std::string& exidx, const std::vector<std::st
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch match;
     const std::string log = Log();
-    if (std::regex_search(log, match, listening)) {
+    if (std::regex_search(log, match, listening) &&
+        (!wait_until_ready || log.find("\"msg\":\"ready\"") != std::string::npos)) {
       port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
       return;
     }

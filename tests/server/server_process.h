@@ -13,8 +13,11 @@ namespace exidx::testing {
 class ServerProcess {
  public:
   // Starts `exidx serve --listen 127.0.0.1:0 <args>`, logging to `log_path`,
-  // and waits (up to 30 s) for it to listen. started() tells whether it did.
-  ServerProcess(const std::string& exidx, const std::vector<std::string>& args, const std::string& log_path);
+  // and waits (up to 30 s) for it to listen and, with `wait_until_ready`, for
+  // its store to be open (the "ready" log line: before it, every route but
+  // /healthz answers 503). started() tells whether it did.
+  ServerProcess(const std::string& exidx, const std::vector<std::string>& args, const std::string& log_path,
+                bool wait_until_ready = true);
   ~ServerProcess();  // SIGKILLs it if still running.
 
   bool started() const { return port_ != 0; }

@@ -83,10 +83,16 @@ async function startServer() {
   { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv });
   const lines = createInterface({ input: child.stderr });
   const url = await new Promise((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error('exidx serve did not log "listening" in 20 s')), 20000);
+    const timer = setTimeout(() => reject(new Error('exidx serve did not log "listening" and "ready" in 20 s')), 20000);
     child.on('exit', (code) => reject(new Error(`exidx serve exited with ${code}`)));
+    // It listens before its store is open, and logs "ready" once it is.
+    let listeningUrl;
     lines.on('line', (line) => {
-      try { const l = JSON.parse(line); if (l.msg === 'listening' || l.message === 'listening') { clearTimeout(timer); resolveUrl(l.url); } } catch { /* not JSON */ }
+      try {
+        const l = JSON.parse(line);
+        if (l.msg === 'listening') listeningUrl = l.url;
+        if (l.msg === 'ready' && listeningUrl) { clearTimeout(timer); resolveUrl(listeningUrl); }
+      } catch { /* not JSON */ }
     });
   });
   return { child, url };

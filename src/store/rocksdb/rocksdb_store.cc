@@ -324,7 +324,8 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptio
   rep->clock = options.clock;
   rep->RegisterFamilies(options);
 
-  auto secret = OpenMeta(MetaHandles{db, rep->handles[kMetaHandle], rep->records, rep->path, read_only}, rep->derived);
+  auto secret = OpenMeta(MetaHandles{db, rep->handles[kMetaHandle], rep->records, rep->path, read_only}, rep->derived,
+                         options.conversion_observer);
   if (!secret) return std::unexpected(secret.error());
   rep->secret = std::move(*secret);
   return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(rep)));

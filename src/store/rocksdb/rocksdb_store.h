@@ -43,6 +43,7 @@
 #include "core/retention.h"
 #include "store/execution_store.h"
 #include "store/rocksdb/info_log.h"
+#include "store/rocksdb/store_conversion.h"
 
 namespace rocksdb {
 class Env;
@@ -95,6 +96,10 @@ struct RocksDbStoreOptions {
   RetentionPolicy retention;
   // What "now" is for expiry; not owned; nullptr: the system's clock.
   const Clock* clock = nullptr;
+  // Watches the conversion of a store written by an older build, which Open
+  // does before it returns (store_conversion.h); not owned, used only during
+  // Open; nullptr: nobody watches.
+  StoreConversionObserver* conversion_observer = nullptr;
 };
 
 class RocksDbStore final : public ExecutionStore {

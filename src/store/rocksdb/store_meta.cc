@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/page_token.h"
@@ -89,7 +90,17 @@ Status DropEntries(const MetaHandles& handles, rocksdb::ColumnFamilyHandle* fami
   return {};
 }
 
-Status RebuildFamilies(const MetaHandles& handles, std::span<DerivedFamily* const> stale) {
+// RocksDB's estimate of the records, or nullopt.
+std::optional<std::uint64_t> EstimatedRecords(const MetaHandles& handles) {
+  std::uint64_t keys = 0;
+  if (!handles.db->GetIntProperty(handles.records, rocksdb::DB::Properties::kEstimateNumKeys, &keys)) {
+    return std::nullopt;
+  }
+  return keys;
+}
+
+Status RebuildFamilies(const MetaHandles& handles, std::span<DerivedFamily* const> stale,
+                       StoreConversionObserver& observer, std::uint64_t& scanned) {
   rocksdb::WriteBatch batch;
   for (const DerivedFamily* family : stale) {
     if (auto dropped = DropEntries(handles, family->handle().family, batch); !dropped) return dropped;
@@ -109,6 +120,7 @@ Status RebuildFamilies(const MetaHandles& handles, std::span<DerivedFamily* cons
     for (DerivedFamily* family : stale) {
       if (auto added = family->Rebuild(*record, value, batch); !added) return added;
     }
+    if (++scanned % kConversionProgressRecords == 0) observer.OnProgress(scanned);
     if (++batched == kRebuildBatchRecords) {
       status = handles.db->Write(rocksdb::WriteOptions(), &batch);
       if (!status.ok()) return StoreFailure(handles.path, status, "rebuilding from the records");
@@ -138,6 +150,27 @@ Status ReadSecret(const MetaHandles& handles, std::string& secret) {
   return {};
 }
 
+// Without an observer, a conversion is watched by nobody.
+class NoObserver final : public StoreConversionObserver {
+ public:
+  void OnStart(const StoreConversion&) override {}
+  void OnProgress(std::uint64_t) override {}
+  void OnEnd(std::uint64_t, const Status&) override {}
+};
+
+// The conversion: the stale families rebuilt, watched by `observer`.
+Status Convert(const MetaHandles& handles, std::span<DerivedFamily* const> stale, StoreConversionObserver* observer) {
+  NoObserver nobody;
+  StoreConversionObserver& watcher = observer != nullptr ? *observer : nobody;
+  StoreConversion conversion{.estimated_records = EstimatedRecords(handles)};
+  for (const DerivedFamily* family : stale) conversion.families.emplace_back(family->Layout()->description);
+  watcher.OnStart(conversion);
+  std::uint64_t scanned = 0;
+  Status rebuilt = RebuildFamilies(handles, stale, watcher, scanned);
+  watcher.OnEnd(scanned, rebuilt);
+  return rebuilt;
+}
+
 }  // namespace
 
 std::string ReadOnlyConversionMessage(std::string_view path, std::string_view what) {
@@ -148,7 +181,8 @@ std::string ReadOnlyConversionMessage(std::string_view path, std::string_view wh
       path, what, path);
 }
 
-Result<std::string> OpenMeta(const MetaHandles& handles, std::span<DerivedFamily* const> families) {
+Result<std::string> OpenMeta(const MetaHandles& handles, std::span<DerivedFamily* const> families,
+                             StoreConversionObserver* observer) {
   std::string secret;
   std::string version;
   const rocksdb::Status status =
@@ -169,7 +203,7 @@ Result<std::string> OpenMeta(const MetaHandles& handles, std::span<DerivedFamily
       return Fail(ErrorCode::kInternal, ReadOnlyConversionMessage(handles.path, names));
     }
     if (!stale->empty()) {
-      if (auto rebuilt = RebuildFamilies(handles, *stale); !rebuilt) return std::unexpected(rebuilt.error());
+      if (auto rebuilt = Convert(handles, *stale, observer); !rebuilt) return std::unexpected(rebuilt.error());
     }
     if (auto read = ReadSecret(handles, secret); !read) return std::unexpected(read.error());
   }

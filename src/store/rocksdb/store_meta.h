@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "store/rocksdb/derived_family.h"
+#include "store/rocksdb/store_conversion.h"
 
 namespace exidx {
 
@@ -42,10 +43,12 @@ std::string ReadOnlyConversionMessage(std::string_view path, std::string_view wh
 // version. In an existing one, every family whose layout version is absent
 // or older (FamilyLayout) is dropped and written again from the records, in
 // one scan of the records for all of them, its version last, so that an
-// interrupted rebuild is simply done again at the next open. Then every
+// interrupted rebuild is simply done again at the next open. `observer`
+// (may be null) watches that rebuild, the store's conversion. Then every
 // family is loaded (DerivedFamily::Load). With handles.read_only nothing is
 // written: a store that would need its meta data created or a family
 // rebuilt is kInternal (ReadOnlyConversionMessage).
-Result<std::string> OpenMeta(const MetaHandles& handles, std::span<DerivedFamily* const> families);
+Result<std::string> OpenMeta(const MetaHandles& handles, std::span<DerivedFamily* const> families,
+                             StoreConversionObserver* observer);
 
 }  // namespace exidx

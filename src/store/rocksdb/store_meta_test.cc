@@ -110,6 +110,53 @@ TEST_F(StoreMetaTest, EveryStaleFamilyIsRebuiltInOneOpen) {
   ExpectSameAnswers(*store, reference);
 }
 
+// Records what a conversion reports, call by call.
+class RecordingObserver final : public StoreConversionObserver {
+ public:
+  void OnStart(const StoreConversion& conversion) override {
+    calls.push_back("start");
+    started = conversion;
+  }
+  void OnProgress(std::uint64_t records) override { calls.push_back("progress " + std::to_string(records)); }
+  void OnEnd(std::uint64_t records, const Status& status) override {
+    calls.push_back("end " + std::to_string(records) + (status ? " ok" : " failed: " + status.error().message));
+  }
+
+  std::vector<std::string> calls;
+  StoreConversion started;
+};
+
+TEST_F(StoreMetaTest, AConversionIsReportedToTheObserver) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    std::vector<ExecutionRecord> records;
+    for (int i = 0; i < 2'500; ++i) {
+      records.push_back(Exec("arn:e:" + std::to_string(i), "a" + std::to_string(i % 3), ExecutionStatus::kRunning, i));
+    }
+    ASSERT_TRUE(store->Apply(records).has_value());
+  }
+  RecordingObserver observer;
+  RocksDbStoreOptions options = Options();
+  options.conversion_observer = &observer;
+  ASSERT_TRUE(RocksDbStore::Open(options).has_value());
+  EXPECT_EQ(observer.calls, std::vector<std::string>()) << "a current store converts nothing";
+  {
+    auto raw = RawStore::Open(options.path);
+    ASSERT_NE(raw, nullptr);
+    ASSERT_TRUE(raw->db().Delete(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "agent_counts").ok());
+    ASSERT_TRUE(raw->db().Delete(rocksdb::WriteOptions(), raw->family(RawStore::kMeta), "hourly_stats").ok());
+    ASSERT_TRUE(raw->Close());
+  }
+  auto store = RocksDbStore::Open(options);
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  EXPECT_EQ(observer.calls, (std::vector<std::string>{"start", "progress 1000", "progress 2000", "end 2500 ok"}));
+  EXPECT_EQ(observer.started.families, (std::vector<std::string>{"agent counts", "hourly stats"}));
+  ASSERT_TRUE(observer.started.estimated_records.has_value());
+  EXPECT_GT(*observer.started.estimated_records, 0u);
+  EXPECT_EQ((*store)->ListAgents().value().size(), 3u);
+}
+
 TEST_F(StoreMetaTest, ALayoutNewerThanThisBuildIsRefused) {
   OpenStore().reset();
   {
