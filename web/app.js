@@ -54,17 +54,26 @@ const fromLocalInput = (v) => (v ? new Date(v).toISOString() : '');
 
 // ---- API -------------------------------------------------------------------
 let apiKey = localStorage.getItem(KEY_STORAGE) || '';
-class ApiError extends Error { constructor(status, code, message) { super(message); this.status = status; this.code = code; } }
+// status 0: no answer at all (fetch failed). retryAfter: a 503's Retry-After, in seconds.
+class ApiError extends Error {
+  constructor(status, code, message, retryAfter = 0) { super(message); Object.assign(this, { status, code, retryAfter }); }
+}
 async function api(path, params) {
   for (;;) {
     const sentKey = apiKey;
-    const res = await fetch(`${path}?${params}`, { headers: sentKey ? { 'x-api-key': sentKey } : {} });
+    let res;
+    try {
+      res = await fetch(`${path}?${params}`, { headers: sentKey ? { 'x-api-key': sentKey } : {} });
+    } catch (e) { throw new ApiError(0, 'NetworkError', e.message); }
     // A refusal of a key already replaced (several requests were in flight
     // when the first 401 asked for a key) is retried with the new one, not
     // asked about again: only the current key's refusal opens the dialog.
     if (res.status === 401) { if (sentKey === apiKey) await askForKey(); continue; }
     const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new ApiError(res.status, body.error?.code || 'Error', body.error?.message || res.statusText);
+    if (!res.ok) {
+      throw new ApiError(res.status, body.error?.code || 'Error', body.error?.message || res.statusText || `HTTP ${res.status}`,
+        Number(res.headers.get('retry-after')) || 0);
+    }
     return body;
   }
 }
@@ -110,7 +119,9 @@ const el = (tag, { dataset, ...props } = {}, ...children) => {
 // last row loaded from the API: the next page starts strictly after it, so a
 // live row sorting at or before it is inserted now and one after it is left
 // for paging (never a duplicate, never a gap).
-const view = { state: null, bounds: null, rows: new Map(), nextToken: null, done: false, generation: 0, cursor: null, loading: false };
+// `failure` is the last page's ApiError until a retry: the list then shows the
+// error state (its message and Retry) instead of "Load more" or "No executions".
+const view = { state: null, bounds: null, rows: new Map(), nextToken: null, done: false, generation: 0, cursor: null, loading: false, failure: null };
 const cmp = (a, b) => (a.startDate < b.startDate ? -1 : a.startDate > b.startDate ? 1 : a.executionArn < b.executionArn ? -1 : a.executionArn > b.executionArn ? 1 : 0);
 const before = (a, b) => (view.state.order === 'desc' ? cmp(a, b) > 0 : cmp(a, b) < 0);
 
@@ -148,13 +159,65 @@ function put(rec, live) {
   view.rows.set(rec.executionArn, { rec, tr });
 }
 function updateCount() {
-  $('count').textContent = `(${view.rows.size}${view.done ? '' : '+'})`;
-  $('empty').hidden = view.rows.size > 0 || !view.done;
-  $('more').hidden = view.done;
+  $('count').textContent = view.failure && !view.rows.size ? '' : `(${view.rows.size}${view.done ? '' : '+'})`;
+  $('empty').hidden = Boolean(view.failure) || view.rows.size > 0 || !view.done;
+  $('more').hidden = Boolean(view.failure) || view.done;
+  $('results').tHead.hidden = !view.rows.size && (Boolean(view.failure) || view.done);
+}
+
+// ---- the error state -------------------------------------------------------
+// What failed, in words, and whether to retry by itself: a refused query (4xx)
+// stays refused until the filters change; an unavailable index (503) or an
+// unreachable server is retried after Retry-After or a doubling backoff (2 s .. 30 s).
+function describeFailure(e) {
+  const detail = `${e.code}: ${e.message} (${e.status})`;
+  if (e.status === 0) return { text: 'Cannot reach the server', detail: e.message, retry: true };
+  if (e.status === 503) return { text: 'The index is unavailable', detail, retry: true };
+  if (e.status >= 400 && e.status < 500) return { text: `The query was refused: ${e.message} (${e.code}, ${e.status})`, detail: '', refused: true };
+  return { text: `The server failed: ${e.message} (${e.code}, ${e.status})`, detail: '' };
+}
+const retrying = { timer: null, attempts: 0 };
+function stopRetrying() { clearInterval(retrying.timer); retrying.timer = null; }
+function showFailure(e) {
+  view.failure = e;
+  stopRetrying();
+  const d = describeFailure(e);
+  $('error-text').textContent = d.text;
+  $('error-detail').textContent = d.detail;
+  $('error-detail').hidden = !d.detail;
+  $('reset').hidden = !d.refused;
+  $('error-retry').textContent = '';
+  $('error').dataset.kind = e.status === 0 ? 'network' : String(e.status);
+  $('error').hidden = false;
+  if (!view.rows.size) {
+    // Nothing was listed: the live stream (refused or unreachable for the same
+    // reason) and the chart wait for the list, and come back with it.
+    if (source) { source.close(); source = null; }
+    setLive('paused', 'Paused');
+    $('chart-box').hidden = true;
+  }
+  if (!d.retry) return;
+  retrying.attempts++;
+  let left = Math.min(30, Math.max(e.retryAfter, 2 ** retrying.attempts));
+  const tick = () => { $('error-retry').textContent = `; retrying in ${left} s`; };
+  tick();
+  retrying.timer = setInterval(() => { if (--left <= 0) retry(); else tick(); }, 1000);
+}
+function clearFailure() {
+  stopRetrying();
+  view.failure = null;
+  $('error').hidden = true;
+}
+// Retries what failed: the first page with a fresh view (stream and chart
+// again), a later page by itself.
+function retry() {
+  const firstPage = !view.rows.size;
+  clearFailure();
+  if (firstPage) reload(); else { updateCount(); loadPage(); }
 }
 
 async function loadPage() {
-  if (view.loading || view.done) return;
+  if (view.loading || view.done || view.failure) return;
   view.loading = true;
   const generation = view.generation;
   $('more').disabled = true;
@@ -171,9 +234,12 @@ async function loadPage() {
     if (page.executions.length) view.cursor = page.executions[page.executions.length - 1];
     view.nextToken = page.nextToken;
     view.done = !page.hasMore;
-    $('error').hidden = true;
+    retrying.attempts = 0;
+    return true;
   } catch (e) {
-    if (generation === view.generation) { $('error').textContent = e.message; $('error').hidden = false; }
+    if (!(e instanceof ApiError)) throw e;
+    if (generation === view.generation) showFailure(e);
+    return false;
   } finally {
     if (generation === view.generation) { view.loading = false; $('more').disabled = false; updateCount(); }
   }
@@ -212,15 +278,35 @@ async function loadChart() {
   try {
     const stats = await api('/v1/executions/stats', filterParams(view.state));
     if (generation !== view.generation) return;
+    $('chart-box').hidden = false;
     renderChart($('chart'), stats, STATUSES);
     const t = stats.totals || {};
-    $('chart-note').textContent = `${t.executions ?? 0} executions; duration p50 ${duration(t.durationP50) || '–'}, p95 ${duration(t.durationP95) || '–'} (estimated; bucket: ${stats.bucket || ''})`;
+    $('chart-note').textContent = !t.executions ? ''
+      : `${t.executions} executions; duration p50 ${duration(t.durationP50) || '–'}, p95 ${duration(t.durationP95) || '–'} (estimated; bucket: ${stats.bucket || ''})`;
   } catch (e) {
     if (generation !== view.generation) return;
+    $('chart-box').hidden = false;
     $('chart').replaceChildren();
     $('chart-note').textContent = e.status === 503 ? `Chart unavailable: ${e.message}` : `Chart failed: ${e.message}`;
   }
 }
+
+// ---- the filters' panel -----------------------------------------------------
+// Below the phone breakpoint (style.css's 700px) the panel starts collapsed
+// behind a button that counts the filters differing from the default view
+// (all agents, all statuses, 7 days, newest first); wider, it is always open.
+const narrow = matchMedia('(max-width: 700px)');
+function setFiltersOpen(open) {
+  $('filters-toggle').setAttribute('aria-expanded', String(open));
+  $('filters').hidden = !open;
+}
+function showFilterCount(s) {
+  const active = [s.agent, s.status, s.preset !== '7d', s.order !== 'desc'].filter(Boolean).length;
+  $('filters-count').textContent = active ? `(${active} active)` : '';
+}
+setFiltersOpen(!narrow.matches);
+narrow.addEventListener('change', () => setFiltersOpen(!narrow.matches));
+$('filters-toggle').addEventListener('click', () => setFiltersOpen($('filters-toggle').getAttribute('aria-expanded') !== 'true'));
 
 // ---- wiring ----------------------------------------------------------------
 function showState(s) {
@@ -231,15 +317,19 @@ function showState(s) {
 }
 async function reload(reopenStream = true) {
   view.generation++;
+  const generation = view.generation;
+  clearFailure();
   Object.assign(view, { rows: new Map(), nextToken: null, done: false, cursor: null, loading: false, bounds: bounds(view.state) });
   $('rows').replaceChildren();
   updateCount();
+  showFilterCount(view.state);
   pending.length = 0;
-  if (reopenStream) openStream();
-  await loadPage();
+  if (reopenStream || !source) openStream();
+  const listed = await loadPage();
+  if (generation !== view.generation) return;
   for (const rec of pending.splice(0)) put(rec, true);
   updateCount();
-  loadChart();
+  if (listed) loadChart();
 }
 function apply(change) {
   view.state = { ...view.state, ...change };
@@ -266,6 +356,8 @@ for (const id of ['from', 'to']) {
 }
 for (const btn of document.querySelectorAll('[data-preset]')) btn.addEventListener('click', () => apply({ preset: btn.dataset.preset, from: '', to: '' }));
 $('more').addEventListener('click', loadPage);
+$('retry').addEventListener('click', retry);
+$('reset').addEventListener('click', () => apply({ agent: '', status: '', preset: '7d', from: '', to: '', order: 'desc' }));
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 window.addEventListener('popstate', () => { view.state = readState(); showState(view.state); reload(); });
 // Infinite scroll as well as the button: load the next page as the end nears.

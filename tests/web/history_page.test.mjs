@@ -159,6 +159,66 @@ async function newPage(options = {}) {
 }
 const shotPath = (name) => join(SHOTS, `${SHOT_PREFIX}${name}.png`);
 const shot = (page, name) => page.screenshot({ path: shotPath(name), fullPage: true });
+const PHONE = { width: 390, height: 844 };
+// The same state at 1280 px (NAME-1280.png) and at phone width (NAME-390.png).
+async function shotBoth(page, name) {
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await nextFrame(page);
+  await shot(page, `${name}-1280`);
+  await page.setViewportSize(PHONE);
+  await nextFrame(page);
+  await page.screenshot({ path: shotPath(`${name}-390`) });  // The first screen.
+  await page.setViewportSize(wide);
+  await nextFrame(page);
+}
+// After a resize: the media queries, then the chart's redraw (a ResizeObserver callback).
+const nextFrame = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+// The chart's labels as drawn: text, axis, box (CSS px) and font size.
+const chartLabels = (page) => page.$$eval('#chart svg text', (texts) => texts.map((t) => {
+  const r = t.getBoundingClientRect();
+  return { text: t.textContent, axis: t.dataset.axis, x: r.x, y: r.y, width: r.width, height: r.height,
+    fontPx: parseFloat(getComputedStyle(t).fontSize) };
+}));
+// Labels that can be read: at least 12 px, drawn at that size (the SVG not
+// scaled down), no two boxes overlapping, inside the chart; each axis's labels distinct.
+function assertReadable(labels, chartBox, where) {
+  assert.ok(labels.length > 0, `${where}: labels`);
+  for (const l of labels) {
+    assert.ok(l.fontPx >= 12, `${where}: ${l.text} at ${l.fontPx}px`);
+    assert.ok(l.height >= 12, `${where}: ${l.text} drawn ${l.height}px high`);
+    assert.ok(l.x >= chartBox.x - 0.5 && l.x + l.width <= chartBox.x + chartBox.width + 0.5, `${where}: ${l.text} inside the chart`);
+  }
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) {
+      const a = labels[i], b = labels[j];
+      const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+      assert.ok(apart, `${where}: "${a.text}" and "${b.text}" overlap`);
+    }
+  }
+  for (const axis of ['count', 'duration', 'time']) {
+    const texts = labels.filter((l) => l.axis === axis).map((l) => l.text);
+    assert.equal(new Set(texts).size, texts.length, `${where}: distinct ${axis} labels: ${texts}`);
+  }
+  const counts = labels.filter((l) => l.axis === 'count').map((l) => Number(l.text));
+  assert.ok(counts.length >= 2 && counts.every(Number.isInteger) && counts[0] === 0, `${where}: count ticks ${counts}`);
+}
+// The error state: shown as an alert, with Retry, and neither "Load more" nor "No executions".
+async function assertErrorState(page, text) {
+  const error = page.locator('#error[role=alert]');
+  await error.waitFor();
+  await page.waitForFunction((re) => new RegExp(re).test(document.getElementById('error-text').textContent
+    + document.getElementById('error-retry').textContent), text.source);
+  assert.ok(await page.locator('#retry').isVisible(), 'Retry');
+  assert.equal(await page.locator('#retry').evaluate((b) => b.tagName), 'BUTTON');
+  assert.equal(await page.locator('#more').isVisible(), false, 'no Load more');
+  assert.equal(await page.locator('#empty').isVisible(), false, 'no "No executions"');
+  assert.equal(await page.locator('#rows tr').count(), 0);
+  // Nothing listed: no table head, no chart (it comes back with the list).
+  assert.equal(await page.locator('#results thead').isVisible(), false);
+  assert.equal(await page.locator('#chart-box').isVisible(), false);
+  return (await error.innerText()).trim();
+}
 
 before(async () => {
   if (skip) return;
@@ -329,10 +389,175 @@ test('a shared URL restores the view; phone width and dark mode render', { skip 
   assert.deepEqual(firstPage, expected.slice(0, firstPage.length));
   // Phone width: the table becomes cards, nothing overflows sideways.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal scroll');
-  // Keyboard: the filters are reachable with Tab.
+  // Keyboard: the filters are reachable with Tab (behind their toggle at phone width).
   await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'filters-toggle');
+  assert.equal(await page.getAttribute('#filters-toggle', 'aria-expanded'), 'false');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getAttribute('#filters-toggle', 'aria-expanded'), 'true');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'agent');
   await page.screenshot({ path: shotPath('history-phone-dark') });  // The first screen: the list is long.
+  await page.context().close();
+});
+
+test('a refused query (400) says what the API refused, offers Retry and Reset filters, not "Load more"', { skip }, async () => {
+  const page = await newPage();
+  const res = await fetch(`${base}/v1/executions?startDateFrom=yesterday`, { headers: { 'x-api-key': READ_KEY } });
+  assert.equal(res.status, 400);
+  const { error } = await res.json();
+  // The page's filters in the URL, as a shared link would carry them.
+  await page.goto(`${base}/?from=yesterday`);
+  const shown = await assertErrorState(page, /^The query was refused: /);
+  assert.ok(shown.includes(`The query was refused: ${error.message} (${error.code}, 400)`), shown);
+  assert.ok(await page.locator('#reset').isVisible(), 'Reset filters');
+  assert.equal(await page.textContent('#count'), '');
+  // The live badge is not "Offline": the stream waits for the list (the same query refused).
+  assert.equal(await page.getAttribute('#live', 'data-state'), 'paused');
+  await shotBoth(page, 'history-error-400');
+  await page.waitForTimeout(5500);  // Past the stream's 5 s reconnect.
+  assert.equal(await page.getAttribute('#live', 'data-state'), 'paused');
+  // Retry asks again (and is refused again); Reset filters goes back to the default view.
+  await page.click('#retry');
+  await assertErrorState(page, /^The query was refused: /);
+  await page.click('#reset');
+  await page.locator('#rows tr').first().waitFor();
+  assert.equal(await page.locator('#error').isVisible(), false);
+  assert.equal(new URL(page.url()).searchParams.get('preset'), '7d');
+  await page.locator('#live[data-state=live]').waitFor();
+  await page.context().close();
+});
+
+test('an unavailable index (503) and an unreachable server: the error says so, retries by itself and on Retry', { skip }, async () => {
+  const page = await newPage();
+  // The list's requests only (not the page, the chart or the stream) are answered
+  // as the server answers when the store is unavailable (CONTRACT: 503, Retry-After).
+  let answered = 0;
+  const listRoute = (url) => url.pathname === '/v1/executions';
+  const unavailable = (route) => { answered++; return route.fulfill({ status: 503, contentType: 'application/json',
+    headers: { 'Retry-After': '1' }, body: JSON.stringify({ error: { code: 'Unavailable', message: 'the store is busy; retry later' } }) }); };
+  await page.route(listRoute, unavailable);
+  await page.goto(`${base}/?preset=30d`);
+  const shown = await assertErrorState(page, /^The index is unavailable; retrying in \d+ s$/);
+  assert.match(shown, /Unavailable: the store is busy; retry later \(503\)/);
+  assert.equal(await page.locator('#reset').isVisible(), false);
+  assert.notEqual(await page.getAttribute('#live', 'data-state'), 'offline');
+  await shotBoth(page, 'history-error-503');
+  // It retries by itself (Retry-After 1 s, backoff 2 s), and says so again.
+  const first = answered;
+  await expectEventually(() => answered > first, 'an automatic retry');
+  await assertErrorState(page, /^The index is unavailable; retrying in \d+ s$/);
+
+  // The server unreachable.
+  await page.unroute(listRoute, unavailable);
+  await page.route(listRoute, (route) => route.abort('internetdisconnected'));
+  await page.click('#retry');
+  await assertErrorState(page, /^Cannot reach the server; retrying in \d+ s$/);
+  await shotBoth(page, 'history-error-network');
+
+  // Back: Retry lists the rows, the chart and the live stream return.
+  await page.unrouteAll();
+  await page.click('#retry');
+  await page.locator('#rows tr').first().waitFor();
+  assert.equal(await page.locator('#error').isVisible(), false);
+  await page.locator('#live[data-state=live]').waitFor();
+  await page.locator('#chart svg').waitFor();
+  await page.waitForFunction(() => !document.getElementById('more').disabled);
+  const firstPage = await page.$$eval('#rows tr', (trs) => trs.map((tr) => tr.dataset.arn));
+  const expected = (await api('/v1/executions', { ...(await paramsOfPage(page)), maxResults: String(firstPage.length) })).executions;
+  assert.deepEqual(firstPage, expected.map((e) => e.executionArn));
+  await page.context().close();
+});
+async function expectEventually(check, what, ms = 15000) {
+  for (const deadline = Date.now() + ms; !check();) {
+    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('an empty result: "No executions match these filters", a chart without axes; small maxima get distinct ticks', { skip }, async () => {
+  const page = await newPage();
+  // The history covers the last 20 days: 60 to 50 days ago holds nothing.
+  const from = new Date(NOW - 60 * 864e5).toISOString(), to = new Date(NOW - 50 * 864e5).toISOString();
+  assert.deepEqual(await allRows({ startDateFrom: from, startDateTo: to }), []);
+  await page.goto(`${base}/?from=${from}&to=${to}`);
+  await page.locator('#empty').waitFor();
+  assert.equal((await page.textContent('#empty')).trim(), 'No executions match these filters.');
+  assert.equal(await page.locator('#error').isVisible(), false);
+  assert.equal(await page.locator('#more').isVisible(), false);
+  await page.locator('#chart[data-empty] .chart-empty').waitFor();
+  assert.equal(await page.locator('#chart svg').count(), 0, 'no axes drawn for nothing');
+  assert.equal((await page.textContent('#chart')).trim(), 'No executions in this range');
+  await shotBoth(page, 'history-empty');
+
+  // One execution's second: a chart whose highest bar is 1.
+  const one = (await api('/v1/executions', { agentName: agents[0], maxResults: '1' })).executions[0];
+  const start = Date.parse(one.startDate);
+  await page.goto(`${base}/?agent=${encodeURIComponent(agents[0])}&from=${new Date(start - 500).toISOString()}&to=${new Date(start + 500).toISOString()}`);
+  await page.locator('#chart svg').waitFor();
+  assertReadable(await chartLabels(page), await page.locator('#chart').boundingBox(), 'one execution');
+  assert.deepEqual((await chartLabels(page)).filter((l) => l.axis === 'count').map((l) => l.text), ['0', '1']);
+
+  // The page's own chart module on highest bars of 1, 2, 3 and more: whole, distinct ticks.
+  const ticks = await page.evaluate(async (statuses) => {
+    const { renderChart } = await import('/assets/chart.js');
+    const out = {};
+    for (const max of [1, 2, 3, 7, 12, 130]) {
+      const box = document.body.appendChild(Object.assign(document.createElement('div'), { style: 'width:800px' }));
+      const hour = (i) => new Date(Date.UTC(2026, 0, 1, i)).toISOString();
+      renderChart(box, { bucket: 'hour', buckets: [0, 1, 2].map((i) => ({ start: hour(i), counts: { SUCCEEDED: i === 1 ? max : 0 } })) }, statuses);
+      out[max] = [...box.querySelectorAll('text[data-axis=count]')].map((t) => t.textContent);
+      box.remove();
+    }
+    return out;
+  }, ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
+  assert.deepEqual(ticks[1], ['0', '1']);
+  assert.deepEqual(ticks[2], ['0', '1', '2']);
+  assert.deepEqual(ticks[3], ['0', '1', '2', '3']);
+  for (const [max, labels] of Object.entries(ticks)) {
+    const n = labels.map(Number);
+    assert.equal(new Set(n).size, n.length, `${max}: ${labels}`);
+    assert.ok(n.every(Number.isInteger) && n[0] === 0 && n.at(-1) >= Number(max) && n.length <= 6, `${max}: ${labels}`);
+  }
+  await page.context().close();
+});
+
+test('phone width: filters collapsed behind a toggle that counts them, the list on the first screen, chart labels readable', { skip }, async () => {
+  const page = await newPage({ viewport: PHONE });
+  await page.goto(`${base}/?preset=30d&status=FAILED`);
+  await page.locator('#rows tr').first().waitFor();
+  await page.locator('#chart svg').waitFor();
+  const toggle = page.locator('#filters-toggle');
+  assert.ok(await toggle.isVisible());
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await toggle.getAttribute('aria-controls'), 'filters');
+  assert.equal((await toggle.innerText()).trim(), 'Filters (2 active)');
+  assert.equal(await page.locator('#filters').isVisible(), false);
+  const firstRow = await page.locator('#rows tr').first().boundingBox();
+  assert.ok(firstRow.y + 40 <= PHONE.height, `the first row starts at ${firstRow.y} px, within the first ${PHONE.height} px`);
+  assertReadable(await chartLabels(page), await page.locator('#chart').boundingBox(), '390 px, days');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal scroll');
+  await page.screenshot({ path: shotPath('history-phone-collapsed') });
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.ok(await page.locator('#agent').isVisible());
+  await page.selectOption('#agent', agents[0]);
+  await page.waitForFunction(() => document.getElementById('filters-toggle').textContent.includes('(3 active)'));
+  await page.screenshot({ path: shotPath('history-phone-expanded') });
+  // Hourly buckets (longer labels), at phone width and wide.
+  await page.click('[data-preset="24h"]');
+  await page.waitForFunction(() => location.search.includes('preset=24h'));
+  await page.selectOption('#agent', '');
+  await page.selectOption('#status', '');
+  await page.locator('#rows tr').first().waitFor();
+  await page.waitForFunction(() => document.getElementById('chart-note').textContent.includes('bucket: hour'));
+  assertReadable(await chartLabels(page), await page.locator('#chart').boundingBox(), '390 px, hours');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await nextFrame(page);
+  assert.equal(await toggle.isVisible(), false, 'no toggle when wide');
+  assert.ok(await page.locator('#filters').isVisible(), 'filters open when wide');
+  assertReadable(await chartLabels(page), await page.locator('#chart').boundingBox(), '1280 px, hours');
+  await shotBoth(page, 'history-list');
   await page.context().close();
 });
