@@ -40,6 +40,11 @@ install_web_test_packages() {
   if [ -f "$root/tests/dynalite/package-lock.json" ] && [ ! -f "$root/tests/dynalite/node_modules/dynalite/package.json" ]; then
     (cd "$root/tests/dynalite" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  # docs/openapi.yaml's validator, and the JSON Schema validator (Ajv) that
+  # checks every answer of exidx serve against it (tests/openapi).
+  if [ -f "$root/tests/openapi/package-lock.json" ] && { [ ! -f "$root/tests/openapi/node_modules/ajv/package.json" ] || [ ! -f "$root/tests/openapi/node_modules/@seriousme/openapi-schema-validator/package.json" ]; }; then
+    (cd "$root/tests/openapi" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -35,4 +35,12 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   return match;
 }
 
+std::vector<const Route*> Router::Routes() const {
+  std::vector<const Route*> routes;
+  for (const auto& [path, methods] : routes_) {
+    for (const auto& [method, route] : methods) routes.push_back(&route);
+  }
+  return routes;
+}
+
 }  // namespace exidx::server

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/http_message.h"
 
@@ -42,6 +43,10 @@ class Router {
 
   // The route for a request. Paths match exactly (a trailing '/' is another path).
   Match Find(std::string_view method, std::string_view path) const;
+
+  // Every route, ordered by path, then method: the table that docs/openapi.yaml
+  // must describe (tests/openapi checks it). Valid while the router lives.
+  std::vector<const Route*> Routes() const;
 
  private:
   // path -> method -> route

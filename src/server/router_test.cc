@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace exidx::server {
 namespace {
 
@@ -41,6 +44,17 @@ TEST(RouterTest, KnownPathOtherMethodIs405WithAllow) {
   EXPECT_EQ(match.route, nullptr);
   EXPECT_EQ(match.status, 405);
   EXPECT_EQ(match.allow, "GET, POST");
+}
+
+TEST(RouterTest, RoutesListsEveryRouteByPathThenMethod) {
+  Router router;
+  EXPECT_TRUE(router.Routes().empty());
+  router.Add({"POST", "/x", "post", Access::kIngest, Returning(200)});
+  router.Add({"GET", "/b", "b", Access::kPublic, Returning(200)});
+  router.Add({"GET", "/x", "get", Access::kRead, Returning(200)});
+  std::vector<std::string> listed;
+  for (const Route* route : router.Routes()) listed.push_back(route->method + " " + route->path + " " + route->name);
+  EXPECT_EQ(listed, (std::vector<std::string>{"GET /b b", "GET /x get", "POST /x post"}));
 }
 
 TEST(RouterDeathTest, AddingARouteTwiceCrashes) {
