@@ -2,8 +2,8 @@
 """The Debian package end to end, from an existing build directory (no second build).
 
 1. cpack writes the .deb from the build's install rules into a temporary
-   directory (without building the `preinstall` target: the test runs after
-   the build, and must not start one);
+   directory (installing what is built: packaging/CMakeLists.txt keeps cpack
+   from building `all` first, so the test never starts a build);
 2. its control data: name, version, Depends from dpkg-shlibdeps, conffiles,
    the maintainer scripts;
 3. dpkg -i into a scratch root (--root, scripts without chroot: no privilege
