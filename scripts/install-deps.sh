@@ -12,6 +12,9 @@ packages=(
   chromium                  # the History page's browser tests (tests/web)
   clang-19 libclang-rt-19-dev  # the libFuzzer targets (fuzz/, scripts/fuzz.sh)
   clang-format-19 clang-tidy-19  # scripts/check-format.sh, scripts/tidy.sh (the style is pinned to 19)
+  dpkg-dev                  # the .deb's Depends (dpkg-shlibdeps, run by cpack)
+  systemd man-db            # the .deb's test: systemd-analyze verify on the unit, man -l on the pages
+  strace                    # the unit's sandbox checked against what exidx serve calls (tests/packaging)
 )
 
 missing=()

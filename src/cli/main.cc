@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <string>
 
 #include "cli/command_suggestion.h"
 #include "cli/commands.h"
+#include "cli/version.h"
 
 namespace exidx::cli {
 
@@ -15,6 +17,18 @@ int ReportError(const Error& error) {
   return bad_usage ? 2 : 1;
 }
 
+namespace {
+
+// "exidx 0.1.0 (commit 0123456789ab)", without the commit outside a git checkout.
+std::string VersionLine() {
+  if (kGitCommit[0] == '\0') {
+    return fmt::format("exidx {}", kVersion);
+  }
+  return fmt::format("exidx {} (commit {})", kVersion, kGitCommit);
+}
+
+}  // namespace
+
 }  // namespace exidx::cli
 
 int main(int argc, char** argv) {
@@ -23,7 +37,7 @@ int main(int argc, char** argv) {
       "newest first, a page at a time.",
       "exidx"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "exidx 0.1.0");
+  app.set_version_flag("--version", exidx::cli::VersionLine());
   int exit_status = 0;
   exidx::cli::AddBackfillCommand(app, exit_status);
   exidx::cli::AddIngestCommand(app, exit_status);
