@@ -97,6 +97,7 @@ def check_aws_commands(commands):
             names = {xform_name(n, "-") for n in waiters.waiter_names}
             if words[3] not in names:
                 fail(f"`{command}`: no waiter {words[3]} in {service}")
+                continue
             operation = xform_name(waiters.get_waiter(
                 next(n for n in waiters.waiter_names if xform_name(n, "-") == words[3])).operation, "-")
             options = [w.split("=", 1)[0] for w in words[4:] if w.startswith("--")]
