@@ -10,7 +10,7 @@
 #include <boost/json.hpp>
 
 #include <cstdlib>
-#include <mutex>
+#include <map>
 
 #include "aws/loopback_http_server.h"
 #include "aws/moto_server.h"
@@ -80,8 +80,9 @@ class GraphqlEndpoint {
         const json::value* value = error.if_contains(key);
         return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
       };
-      return GraphqlAnswer(json::object{{"data", {{"listExecutionsFromIndex", nullptr}}},
-                                        {"errors", json::array{GraphqlError(text("errorType"), text("errorMessage"))}}});
+      return GraphqlAnswer(
+          json::object{{"data", {{"listExecutionsFromIndex", nullptr}}},
+                       {"errors", json::array{GraphqlError(text("errorType"), text("errorMessage"))}}});
     }
     // AppSync's answer when the function does not answer in time.
     return GraphqlAnswer(json::object{{"data", {{"listExecutionsFromIndex", nullptr}}},
@@ -98,16 +99,16 @@ class AmplifyHistoryFetch : public ::testing::Test {
   void SetUp() override {
     if (!moto_.ok()) GTEST_SKIP() << "moto_server unavailable: " << moto_.error();
     // Every process this test starts (exidx, node, and the exidx node starts) talks to moto.
-    for (const auto& [name, value] : std::map<std::string, std::string>{
-             {"AWS_ENDPOINT_URL", moto_.url()},
-             {"AWS_REGION", "us-east-1"},
-             {"AWS_ACCESS_KEY_ID", "testing"},
-             {"AWS_SECRET_ACCESS_KEY", "testing-secret"},
-             {"AWS_EC2_METADATA_DISABLED", "true"},
-             {"AWS_CONFIG_FILE", "/nonexistent/exidx-test-config"},
-             {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/exidx-test-credentials"},
-             {"EXIDX_BINARY", kExidx},
-             {"EXIDX_HISTORY_TABLE", std::string(kTable)}}) {
+    for (const auto& [name, value] :
+         std::map<std::string, std::string>{{"AWS_ENDPOINT_URL", moto_.url()},
+                                            {"AWS_REGION", "us-east-1"},
+                                            {"AWS_ACCESS_KEY_ID", "testing"},
+                                            {"AWS_SECRET_ACCESS_KEY", "testing-secret"},
+                                            {"AWS_EC2_METADATA_DISABLED", "true"},
+                                            {"AWS_CONFIG_FILE", "/nonexistent/exidx-test-config"},
+                                            {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/exidx-test-credentials"},
+                                            {"EXIDX_BINARY", kExidx},
+                                            {"EXIDX_HISTORY_TABLE", std::string(kTable)}}) {
       ::setenv(name.c_str(), value.c_str(), 1);
     }
     for (const char* name : {"EXIDX_STORE", "EXIDX_TAGS_FILE", "EXIDX_INDEX_ALL", "EXIDX_RETENTION_DAYS",
@@ -119,11 +120,11 @@ class AmplifyHistoryFetch : public ::testing::Test {
     ASSERT_TRUE(DynamoDbStore::CreateTable(**dynamodb, std::string(kTable), TableLayout::kFull));
     const std::string events = dir_.File("events.ndjson");
     const std::string tags = dir_.File("tags.json");
-    auto simulated = RunProcess({kExidx, "simulate", "--executions", "45", "--seed", "7", "--agents", "3",
-                                 "--output", events, "--tags-out", tags});
+    auto simulated = RunProcess({kExidx, "simulate", "--executions", "45", "--seed", "7", "--agents", "3", "--output",
+                                 events, "--tags-out", tags});
     ASSERT_EQ(simulated.exit_status, 0) << simulated.err;
-    auto ingested = RunProcess(
-        {kExidx, "ingest", events, "--tags-file", tags, "--store", "dynamodb://" + std::string(kTable)});
+    auto ingested =
+        RunProcess({kExidx, "ingest", events, "--tags-file", tags, "--store", "dynamodb://" + std::string(kTable)});
     ASSERT_EQ(ingested.exit_status, 0) << ingested.err;
   }
 
