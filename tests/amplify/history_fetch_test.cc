@@ -145,12 +145,15 @@ TEST_F(AmplifyHistoryFetch, PagesErrorsAndOutagesThroughTheRealListHandler) {
                         .env = {{"AWS_LAMBDA_RUNTIME_API", runtime.address()}},
                         .log_path = dir_.File("list.log")});
 
+  // node --test passes when a file defines no test: count them.
   const auto up = Node(endpoint.url(), "up");
   EXPECT_EQ(up.exit_status, 0) << up.out << up.err << "\nlist handler:\n" << lambda.Log();
+  EXPECT_NE(up.out.find("pass 11\n"), std::string::npos) << up.out;
 
   moto_.Stop();  // The table is gone: the handler answers Unavailable.
   const auto outage = Node(endpoint.url(), "outage");
   EXPECT_EQ(outage.exit_status, 0) << outage.out << outage.err << "\nlist handler:\n" << lambda.Log();
+  EXPECT_NE(outage.out.find("pass 1\n"), std::string::npos) << outage.out;
   EXPECT_NE(lambda.Log().find("failed: Unavailable"), std::string::npos) << lambda.Log();
 }
 
