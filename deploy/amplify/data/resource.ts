@@ -1,5 +1,8 @@
 // amplify/data/resource.ts: the Execution Index operations (add them to the
-// app's existing schema):
+// app's existing schema). An app of the first design already has the query
+// listExecutionsFromIndex with these arguments: keep it, and replace the
+// function its handler imports instead (docs/migrating-from-the-first-design.md,
+// step 6); two fields of one name do not build.
 // - listExecutionsFromIndex, the query. Arguments as CONTRACT.md section 5
 //   names them; the answer is the section 5 response object as JSON. Invalid
 //   arguments come back as a GraphQL error whose errorType is
