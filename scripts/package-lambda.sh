@@ -46,6 +46,25 @@ while read -r first arrow path _; do
 done < <(ldd "$binary")
 if [ -z "$loader" ]; then echo "package-lambda: no dynamic loader in ldd's answer" >&2; exit 1; fi
 cp -L "$loader" "$stage/lib/ld-linux-x86-64.so.2"
+
+# The libraries' licenses travel with them: licenses/<Debian package> is that
+# package's copyright file; LICENSE and NOTICE are exidx's own.
+mkdir -p "$stage/licenses"
+cp LICENSE NOTICE "$stage/licenses/"
+license_of() {
+  local owner=""
+  for candidate in "$1" "$(readlink -f "$1")" "${1#/usr}" "/usr${1}"; do
+    owner=$(dpkg-query -S "$candidate" 2>/dev/null | head -n 1 | cut -d: -f1) && [ -n "$owner" ] && break
+  done
+  if [ -z "$owner" ] || [ ! -f "/usr/share/doc/$owner/copyright" ]; then
+    echo "package-lambda: no Debian package owns $1: cannot ship its license" >&2
+    exit 1
+  fi
+  cp "/usr/share/doc/$owner/copyright" "$stage/licenses/$owner"
+}
+while read -r first arrow path _; do
+  if [ "$arrow" = "=>" ]; then license_of "$path"; elif [ "${first#/}" != "$first" ]; then license_of "$first"; fi
+done < <(ldd "$binary")
 chmod 0755 "$stage/lib/ld-linux-x86-64.so.2" "$stage/exidx"
 
 cat > "$stage/bootstrap" <<'BOOTSTRAP'
@@ -72,5 +91,5 @@ chmod 0755 "$stage/bootstrap"
 mkdir -p "$(dirname "$out")"
 out_abs=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 rm -f "$out_abs"
-(cd "$stage" && zip -q -9 -X -r "$out_abs" bootstrap exidx lib)
+(cd "$stage" && zip -q -9 -X -r "$out_abs" bootstrap exidx lib licenses)
 echo "package-lambda: $out ($(du -k "$out_abs" | cut -f1) KiB, $(ls "$stage/lib" | wc -l) files in lib/)"

@@ -6,54 +6,46 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { auth } from './auth/resource';
 import { data } from './data/resource';
 // exidx
-import {
-  executionIndexTableName,
-  listExecutionsFromIndex,
-} from './functions/list-executions-from-index/resource';
-import {
-  executionIndexTableStreamArn,
-  publishExecutionChanges,
-} from './functions/publish-execution-changes/resource';
+import { environmentName, executionIndexTableName, listFunctionName } from './exidx-environment';
+import { publishExecutionChanges } from './functions/publish-execution-changes/resource';
 
 const backend = defineBackend({
   auth,
   data,
-  listExecutionsFromIndex, // exidx
   publishExecutionChanges, // exidx
 });
 
-// exidx: the list function reads the index table and its indexes, nothing
-// else. Its one write creates the page-token secret item on first use.
-const listFunction = backend.listExecutionsFromIndex.resources.lambda;
-const stack = Stack.of(listFunction);
-const tableArn = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: executionIndexTableName });
-listFunction.addToRolePolicy(
-  new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableArn] }),
+// exidx: listExecutionsFromIndex is answered by deploy/template.yaml's list
+// function (exidx-list-<env>), not by a function of this app: it ships in
+// the same package and the same deploy as the index function that writes
+// the table, so the reader of the items is never older or newer than their
+// writer; its role, logs, alarms and reserved concurrency are the
+// template's; and this app's builds need no C++ package. AppSync's data
+// source role may invoke that function and nothing else.
+const dataStack = Stack.of(backend.data.resources.graphqlApi);
+backend.data.addLambdaDataSource(
+  'ExecutionIndexList',
+  lambda.Function.fromFunctionName(dataStack, 'ExecutionIndexListFunction', listFunctionName),
 );
-listFunction.addToRolePolicy(
-  new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/*`] }),
-);
-listFunction.addToRolePolicy(
-  new iam.PolicyStatement({
-    actions: ['dynamodb:PutItem'],
-    resources: [tableArn],
-    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#exidx#page-token-secret'] } },
-  }),
-);
+const tableArn = dataStack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: executionIndexTableName });
 
 // exidx: live updates. The stream function reads the table's stream and
 // calls publishExecutionChange, and may do nothing else. A failed publish
 // answers ReportBatchItemFailures: Lambda retries from that record, in order,
 // bisecting the batch on errors; a batch still failing after 10 retries or an
-// hour is described (shard and sequence numbers) in the failure queue.
-if (!executionIndexTableStreamArn) {
-  throw new Error('exidx: set EXECUTION_INDEX_TABLE_STREAM_ARN to the TableStreamArn output of deploy/template.yaml');
-}
+// hour is described (shard and sequence numbers) in the failure queue. The
+// table's stream ARN is the one the environment's stack keeps in SSM
+// (deploy/template.yaml, TableStreamArnParameter), read at deploy time.
 const streamFunction = backend.publishExecutionChanges.resources.lambda as lambda.Function;
 const streamStack = Stack.of(streamFunction);
+const executionIndexTableStreamArn = ssm.StringParameter.valueForStringParameter(
+  streamStack,
+  `/exidx/${environmentName}/table-stream-arn`,
+);
 const graphqlApi = backend.data.resources.graphqlApi;
 streamFunction.addEnvironment('EXIDX_APPSYNC_URL', backend.data.resources.cfnResources.cfnGraphqlApi.attrGraphQlUrl);
 streamFunction.addToRolePolicy(

@@ -50,6 +50,26 @@ class AppSyncClientTest : public ::testing::Test {
   std::unique_ptr<AppSyncClient> client_;
 };
 
+// Inside Lambda the invocation's X-Ray trace (_X_AMZN_TRACE_ID) goes with
+// every call to AWS (SendWithRetries, which JsonClient's calls share too),
+// unsigned as the SDKs send it; outside Lambda there is none.
+TEST_F(AppSyncClientTest, SendsTheInvocationsTraceHeaderUnsigned) {
+  http_->Enqueue(Answer(200, R"({"data":{}})"));
+  ASSERT_TRUE(Execute());
+  EXPECT_FALSE(HeaderValue(http_->requests()[0].headers, "X-Amzn-Trace-Id"));
+
+  const std::string trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+  env_.Set("_X_AMZN_TRACE_ID", trace);
+  http_->Enqueue(Answer(200, R"({"data":{}})"));
+  ASSERT_TRUE(Execute());
+  const auto requests = http_->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(HeaderValue(requests[1].headers, "X-Amzn-Trace-Id").value_or(""), trace);
+  const std::string authorization(HeaderValue(requests[1].headers, "Authorization").value_or(""));
+  EXPECT_THAT(authorization, HasSubstr("SignedHeaders="));
+  EXPECT_THAT(authorization, ::testing::Not(HasSubstr("x-amzn-trace-id")));
+}
+
 TEST_F(AppSyncClientTest, PostsTheDocumentAndVariablesSignedForAppSyncAndReturnsTheData) {
   http_->Enqueue(Answer(200, R"({"data":{"m":{"id":"a"}}})"));
   auto data = Execute();

@@ -66,10 +66,42 @@ Result<std::string> ResolveRegion(const Environment& env) {
 
 Result<std::string> ResolveEndpoint(const Environment& env, AwsService service, std::string_view region) {
   const ServiceNames& names = NamesOf(service);
+  // The profile in use, for ignore_configured_endpoint_urls, services and endpoint_url.
+  ProfileSettings profile;
+  const std::optional<std::string> config = ConfigFilePath(env);
+  if (config) {
+    auto read = ReadProfile(*config, SharedFileKind::kConfig, ProfileName(env));
+    if (!read) return std::unexpected(read.error());
+    if (*read) profile = std::move(**read);
+  }
+  auto setting = [&](std::string_view key) -> std::optional<std::string> {
+    auto it = profile.find(key);
+    if (it == profile.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
   std::optional<std::string> ignore = GetSetting(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  if (!ignore) ignore = setting("ignore_configured_endpoint_urls");
   if (!(ignore && EqualsIgnoreCase(*ignore, "true"))) {
     for (std::string_view variable : {names.endpoint_variable, std::string_view("AWS_ENDPOINT_URL")}) {
       if (std::optional<std::string> url = GetSetting(env, variable)) return CheckEndpoint(*url, variable);
+    }
+    // The config file: the service's endpoint_url in the profile's services
+    // section ("dynamodb", "dynamodb_streams", "sfn", "sqs": the variable's
+    // suffix in lower case), then the profile's own endpoint_url.
+    if (std::optional<std::string> services = setting("services"); services && config) {
+      auto section = ReadServicesSection(*config, *services);
+      if (!section) return std::unexpected(section.error());
+      std::string key(names.endpoint_variable.substr(std::string_view("AWS_ENDPOINT_URL_").size()));
+      std::ranges::transform(key, key.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+      key += ".endpoint_url";
+      if (*section) {
+        if (auto it = (*section)->find(key); it != (*section)->end() && !it->second.empty()) {
+          return CheckEndpoint(it->second, "services " + Quoted(*services) + " " + key);
+        }
+      }
+    }
+    if (std::optional<std::string> url = setting("endpoint_url")) {
+      return CheckEndpoint(*url, "endpoint_url of profile " + Quoted(ProfileName(env)));
     }
   }
   Result<std::string> checked = CheckRegion(std::string(region), "region");

@@ -31,12 +31,16 @@ const ServiceNames& NamesOf(AwsService service);
 // letters, digits and '-' (it becomes part of a host name).
 Result<std::string> ResolveRegion(const Environment& env);
 
-// The service's base URL, without a trailing slash:
-// AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL (both ignored when
-// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), then
+// The service's base URL, without a trailing slash, as the AWS SDKs find it:
+// AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, then in the config file
+// the service's endpoint_url in the `services` section the profile in use
+// names (e.g. "[services local]" with "dynamodb =\n  endpoint_url = URL"),
+// then the profile's endpoint_url (all of them ignored when
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's
+// ignore_configured_endpoint_urls, is true), then
 // https://<endpoint_prefix>.<region>.amazonaws.com (amazonaws.com.cn for the
-// cn- regions). Returns kInternal for a configured URL that is not http(s) or
-// an invalid region.
+// cn- regions). Returns kInternal for a configured URL that is not http(s), an
+// invalid region, or a config file that cannot be read.
 Result<std::string> ResolveEndpoint(const Environment& env, AwsService service, std::string_view region);
 
 }  // namespace exidx::aws

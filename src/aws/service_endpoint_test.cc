@@ -69,6 +69,44 @@ TEST(ResolveEndpoint, IgnoreConfiguredEndpointUrls) {
   EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDb, "eu-west-1"), "https://dynamodb.eu-west-1.amazonaws.com");
 }
 
+// The config file, as the SDKs read it: the profile's services section
+// (per service), then its endpoint_url; the variables come first; either
+// ignore setting turns them all off, the variable's winning over the profile's.
+TEST(ResolveEndpoint, ThenTheConfigFilesServicesSectionThenTheProfilesEndpointUrl) {
+  TempDir dir;
+  const std::string config = dir.Write("config",
+                                       "[profile local]\n"
+                                       "services = local-services\n"
+                                       "endpoint_url = http://localhost:4566/\n"
+                                       "[services local-services]\n"
+                                       "dynamodb =\n"
+                                       "  endpoint_url = http://localhost:8000\n"
+                                       "sfn =\n"
+                                       "  endpoint_url = http://localhost:8083\n"
+                                       "[profile off]\n"
+                                       "endpoint_url = http://localhost:4566\n"
+                                       "ignore_configured_endpoint_urls = true\n");
+  MapEnvironment env({{"AWS_CONFIG_FILE", config}, {"AWS_PROFILE", "local"}});
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDb, "us-east-1"), "http://localhost:8000");
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kStepFunctions, "us-east-1"), "http://localhost:8083");
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kSqs, "us-east-1"), "http://localhost:4566");
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDbStreams, "us-east-1"), "http://localhost:4566");
+  env.Set("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9999");
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kDynamoDb, "us-east-1"), "http://127.0.0.1:9999");
+  env.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true");
+  EXPECT_EQ(ResolveEndpoint(env, AwsService::kStepFunctions, "us-east-1"), "https://states.us-east-1.amazonaws.com");
+
+  MapEnvironment off({{"AWS_CONFIG_FILE", config}, {"AWS_PROFILE", "off"}});
+  EXPECT_EQ(ResolveEndpoint(off, AwsService::kDynamoDb, "eu-west-1"), "https://dynamodb.eu-west-1.amazonaws.com");
+  off.Set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false");
+  EXPECT_EQ(ResolveEndpoint(off, AwsService::kDynamoDb, "eu-west-1"), "http://localhost:4566");
+
+  const std::string bad = dir.Write("bad", "[default]\nendpoint_url = localhost:8000\n");
+  auto rejected = ResolveEndpoint(MapEnvironment({{"AWS_CONFIG_FILE", bad}}), AwsService::kDynamoDb, "us-east-1");
+  ASSERT_FALSE(rejected.has_value());
+  EXPECT_NE(rejected.error().message.find("endpoint_url of profile"), std::string::npos) << rejected.error().message;
+}
+
 TEST(ResolveEndpoint, RejectsNonHttpUrlsAndBadRegions) {
   EXPECT_FALSE(
       ResolveEndpoint(MapEnvironment({{"AWS_ENDPOINT_URL", "localhost:8000"}}), AwsService::kDynamoDb, "us-east-1")

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <system_error>
 
 namespace exidx::aws {
@@ -64,8 +65,13 @@ std::optional<std::string> ConfigFilePath(const Environment& env) {
   return FilePath(env, "AWS_CONFIG_FILE", "config");
 }
 
-Result<std::optional<ProfileSettings>> ReadProfile(const std::string& path, SharedFileKind kind,
-                                                   std::string_view profile) {
+namespace {
+
+// The settings of the sections `wanted` accepts (given a header's text
+// between the brackets, trimmed), merged; nullopt when the file does not
+// exist or has none.
+Result<std::optional<ProfileSettings>> ReadSections(const std::string& path,
+                                                    const std::function<bool(std::string_view)>& wanted) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
   std::ifstream file(path, std::ios::binary);
@@ -74,9 +80,10 @@ Result<std::optional<ProfileSettings>> ReadProfile(const std::string& path, Shar
   }
   ProfileSettings settings;
   bool found = false;
-  bool in_profile = false;     // The current section is the profile asked for.
+  bool in_profile = false;     // The current section is one asked for.
   bool in_section = false;     // Any section has begun.
   bool after_setting = false;  // An indented line here continues a setting.
+  std::string parent;          // The key of the setting an indented line continues.
   std::string line;
   int number = 0;
   while (std::getline(file, line)) {
@@ -84,15 +91,20 @@ Result<std::optional<ProfileSettings>> ReadProfile(const std::string& path, Shar
     std::string_view text = Trim(line);
     if (text.empty() || text.front() == '#' || text.front() == ';') continue;
     const bool indented = line.front() == ' ' || line.front() == '\t';
-    if (indented && after_setting) continue;  // A sub-setting ("s3 =\n  addressing_style = x").
+    if (indented && after_setting) {  // A sub-setting ("s3 =\n  addressing_style = x").
+      const std::size_t delimiter = text.find_first_of("=:");
+      if (in_profile && delimiter != std::string_view::npos) {
+        settings[parent + "." + Lower(Trim(text.substr(0, delimiter)))] = std::string(Trim(text.substr(delimiter + 1)));
+      }
+      continue;
+    }
     if (text.front() == '[') {
       std::size_t close = text.find(']');
       if (close == std::string_view::npos) {
         return LineError(path, number, "expected ']' to end the section header");
       }
-      std::optional<std::string> section_profile = SectionProfile(Trim(text.substr(1, close - 1)), kind);
       in_section = true;
-      in_profile = section_profile && *section_profile == profile;
+      in_profile = wanted(Trim(text.substr(1, close - 1)));
       found = found || in_profile;
       after_setting = false;
       continue;
@@ -105,15 +117,31 @@ Result<std::optional<ProfileSettings>> ReadProfile(const std::string& path, Shar
       return LineError(path, number, "setting before the first '[section]'");
     }
     after_setting = true;
-    if (in_profile) {
-      settings[Lower(Trim(text.substr(0, delimiter)))] = std::string(Trim(text.substr(delimiter + 1)));
-    }
+    parent = Lower(Trim(text.substr(0, delimiter)));
+    if (in_profile) settings[parent] = std::string(Trim(text.substr(delimiter + 1)));
   }
   if (file.bad()) {
     return Fail(ErrorCode::kInternal, "cannot read AWS shared file " + Quoted(path));
   }
   if (!found) return std::nullopt;
   return settings;
+}
+
+}  // namespace
+
+Result<std::optional<ProfileSettings>> ReadProfile(const std::string& path, SharedFileKind kind,
+                                                   std::string_view profile) {
+  return ReadSections(path, [&](std::string_view section) {
+    const std::optional<std::string> named = SectionProfile(section, kind);
+    return named && *named == profile;
+  });
+}
+
+Result<std::optional<ProfileSettings>> ReadServicesSection(const std::string& path, std::string_view name) {
+  return ReadSections(path, [&](std::string_view section) {
+    return section.starts_with("services") && section.size() > 8 && (section[8] == ' ' || section[8] == '\t') &&
+           Trim(section.substr(9)) == name;
+  });
 }
 
 }  // namespace exidx::aws

@@ -1,9 +1,10 @@
 // The shared AWS files, ~/.aws/credentials and ~/.aws/config, read as the AWS
 // CLI and SDKs read them: INI sections, "key = value" lines, '#' and ';'
-// comment lines, indented lines continuing the previous setting (sub-settings,
-// ignored here). In the credentials file a section "[NAME]" is profile NAME; in
-// the config file "[default]" and "[profile NAME]" are profiles and other
-// sections ("[sso-session x]", "[services x]") are not.
+// comment lines, indented lines continuing the previous setting (its
+// sub-settings, "dynamodb =\n  endpoint_url = URL", read as the key
+// "dynamodb.endpoint_url"). In the credentials file a section "[NAME]" is
+// profile NAME; in the config file "[default]" and "[profile NAME]" are
+// profiles and other sections ("[sso-session x]", "[services x]") are not.
 #pragma once
 
 #include <map>
@@ -27,8 +28,8 @@ std::optional<std::string> CredentialsFilePath(const Environment& env);
 // AWS_CONFIG_FILE, else $HOME/.aws/config; as above.
 std::optional<std::string> ConfigFilePath(const Environment& env);
 
-// A profile's settings: key (lower case) to value (trimmed, as written).
-// Values may be secrets: never log them.
+// A section's settings: key (lower case; "parent.child" for a sub-setting)
+// to value (trimmed, as written). Values may be secrets: never log them.
 using ProfileSettings = std::map<std::string, std::string, std::less<>>;
 
 enum class SharedFileKind { kCredentials, kConfig };
@@ -41,5 +42,10 @@ enum class SharedFileKind { kCredentials, kConfig };
 // but never quotes a line, as it may hold a secret.
 Result<std::optional<ProfileSettings>> ReadProfile(const std::string& path, SharedFileKind kind,
                                                    std::string_view profile);
+
+// The settings of the config file's section "[services NAME]" (a profile's
+// `services = NAME` names it), as ReadProfile reads a profile's: e.g.
+// "dynamodb.endpoint_url".
+Result<std::optional<ProfileSettings>> ReadServicesSection(const std::string& path, std::string_view name);
 
 }  // namespace exidx::aws

@@ -66,6 +66,7 @@ TEST(ReadProfile, ConfigFileUsesProfilePrefixExceptForDefault) {
   EXPECT_EQ((**prod).at("region"), "eu-west-1");
   EXPECT_EQ((**prod).at("output"), "json");
   EXPECT_FALSE((**prod).contains("addressing_style"));
+  EXPECT_EQ((**prod).at("s3.addressing_style"), "path");  // A sub-setting, under its parent.
   // In a config file "[staging]" is not a profile.
   Result<std::optional<ProfileSettings>> staging = ReadProfile(path, SharedFileKind::kConfig, "staging");
   ASSERT_TRUE(staging.has_value());

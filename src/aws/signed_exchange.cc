@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "aws/environment.h"
 #include "aws/json_client.h"
 #include "aws/sigv4.h"
 
@@ -20,6 +21,12 @@ Result<HttpResponse> SendWithRetries(const AwsContext& context, const SignedExch
                                      const RetryPolicy& policy, const Deadline& deadline,
                                      const AnswerClassifier& classify, const AttemptGate& gate, ExchangeTally* tally) {
   const std::string what(exchange.what);
+  // X-Ray: inside Lambda, the invocation's trace (runtime_loop.h sets
+  // _X_AMZN_TRACE_ID) goes with every call, so the service's segments join it.
+  // Not signed (sigv4.h), as the SDKs leave it.
+  if (!HeaderValue(request.headers, kTraceHeader)) {
+    if (auto trace = GetSetting(context.env(), "_X_AMZN_TRACE_ID")) request.headers.emplace_back(kTraceHeader, *trace);
+  }
   const int max_attempts = std::max(1, policy.max_attempts);
   Error last{ErrorCode::kUnavailable, what + ": no attempt made"};
   int attempts = 0;

@@ -61,8 +61,12 @@ struct SignedExchange {
   std::string_view service;  // Signing name: "dynamodb", "appsync".
 };
 
+// The X-Ray trace header.
+inline constexpr std::string_view kTraceHeader = "X-Amzn-Trace-Id";
+
 // Sends `request` (method, url, headers, body as they should go; timeout and
-// the SigV4 headers are set here) until an answer is accepted, an error is
+// the SigV4 headers are set here; X-Amzn-Trace-Id too, from the environment's
+// _X_AMZN_TRACE_ID when it is set and the request has none) until an answer is accepted, an error is
 // final, the attempts are used up, or `deadline` passes. Network errors
 // (kUnavailable from the HttpClient) and kRetryable answers are retried; an
 // HttpClient error of another code is returned at once.

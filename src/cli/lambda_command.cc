@@ -6,7 +6,6 @@
 // connections, the page token secret, the tag cache) is set up once per
 // container, before the first invocation.
 #include <chrono>
-#include <iostream>
 #include <memory>
 
 #include "aws/appsync_client.h"
@@ -18,9 +17,11 @@
 #include "core/time.h"
 #include "indexer/indexer.h"
 #include "lambda/handlers.h"
+#include "lambda/log_sink.h"
 #include "lambda/runtime_client.h"
 #include "lambda/runtime_loop.h"
 #include "lambda/stream_handler.h"
+#include "server/json_log.h"
 
 namespace exidx::cli {
 namespace {
@@ -37,8 +38,19 @@ struct LambdaOptions {
   std::string appsync_url;
 };
 
-void Log(const std::string& line) {
-  std::cerr << "exidx lambda: " << line << std::endl;
+// Standard error, one JSON object per line (lambda/log_sink.h), each naming
+// the handler: CloudWatch Logs parses them, as it does the server's lines.
+lambda::LogSink JsonLogSink(std::string handler) {
+  return [handler = std::move(handler)](lambda::LogKind kind, const std::string& line) {
+    if (kind == lambda::LogKind::kMetrics) {
+      server::WriteLogObject(line);
+      return;
+    }
+    const server::LogLevel level = kind == lambda::LogKind::kError     ? server::LogLevel::kError
+                                   : kind == lambda::LogKind::kWarning ? server::LogLevel::kWarn
+                                                                       : server::LogLevel::kInfo;
+    server::LogLine(level, line).Str("handler", handler);
+  };
 }
 
 // What one container keeps alive across invocations.
@@ -76,7 +88,7 @@ Result<Function> InitStreamFunction(const LambdaOptions& options) {
   if (!client) return std::unexpected(client.error());
   Function function;
   function.publisher = std::make_unique<lambda::AppSyncExecutionChangePublisher>(std::move(*client));
-  function.handler = std::make_unique<lambda::StreamHandler>(*function.publisher, Log);
+  function.handler = std::make_unique<lambda::StreamHandler>(*function.publisher, JsonLogSink(options.handler));
   return function;
 }
 
@@ -115,14 +127,14 @@ Result<Function> InitFunction(const LambdaOptions& options, const Clock& clock) 
   }
   if (options.handler == "index") {
     function.indexer = std::make_unique<Indexer>(*function.store, *function.agents.resolver, clock);
-    function.handler =
-        std::make_unique<lambda::IndexHandler>(*function.indexer, function.agents.resolver.get(), &clock, Log);
+    function.handler = std::make_unique<lambda::IndexHandler>(*function.indexer, function.agents.resolver.get(), &clock,
+                                                              JsonLogSink(options.handler));
   } else if (options.handler == "reconcile") {
     function.handler = std::make_unique<lambda::ReconcileHandler>(
         *function.store, *function.agents.resolver, *function.step_functions, clock,
         ReconcileOptions{.older_than = std::chrono::milliseconds(*older_than),
                          .max_calls = options.reconcile_max_calls},
-        Log);
+        JsonLogSink(options.handler));
   } else {
     auto secret = function.store->PageTokenSecret();
     if (!secret) return std::unexpected(secret.error());
@@ -142,25 +154,28 @@ int RunLambda(const LambdaOptions& options) {
   lambda::RuntimeClient runtime(http, *api);
   SystemClock clock;
 
+  const lambda::LogSink log = JsonLogSink(options.handler);
   const auto started = std::chrono::steady_clock::now();
   auto function = InitFunction(options, clock);
   if (!function) {
-    Log("init failed: " + std::string(ErrorCodeName(function.error().code)) + ": " + function.error().message);
+    log(lambda::LogKind::kError,
+        "init failed: " + std::string(ErrorCodeName(function.error().code)) + ": " + function.error().message);
     auto reported = runtime.ReportInitError(function.error());
-    if (!reported) Log("cannot report the init error: " + reported.error().message);
+    if (!reported) log(lambda::LogKind::kError, "cannot report the init error: " + reported.error().message);
     return 1;
   }
-  Log("handler " + options.handler + " ready in " +
-      std::to_string(
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()) +
-      " ms");
+  log(lambda::LogKind::kInfo, "handler " + options.handler + " ready in " +
+                                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::steady_clock::now() - started)
+                                                     .count()) +
+                                  " ms");
 
   lambda::RuntimeLoopOptions loop{.deadline_margin = std::chrono::milliseconds(options.deadline_margin_ms),
                                   .max_invocations = options.max_invocations,
-                                  .log = Log};
+                                  .log = log};
   auto served = lambda::RunRuntimeLoop(runtime, *function->handler, clock, loop);
   if (!served) {
-    Log("runtime API: " + served.error().message);
+    log(lambda::LogKind::kError, "runtime API: " + served.error().message);
     return 1;
   }
   return 0;

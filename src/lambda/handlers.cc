@@ -90,7 +90,7 @@ void IndexHandler::LogTagMetrics() {
   if (agents_ == nullptr || clock_ == nullptr || !log_) return;
   const AgentCacheStats now = agents_->Stats();
   if (now.misses == logged_.misses && now.shared.hits == logged_.shared.hits) return;  // No lookup.
-  log_(TagMetricsLine(logged_, now, clock_->NowMillis()));
+  log_(LogKind::kMetrics, TagMetricsLine(logged_, now, clock_->NowMillis()));
   logged_ = now;
 }
 
@@ -158,7 +158,7 @@ Result<std::string> ReconcileHandler::Handle(std::string_view, const Deadline& d
   Reconcile reconcile(store_, agents_, step_functions_, clock_, std::move(options));
   auto counts = reconcile.Run();
   if (!counts) return std::unexpected(counts.error());
-  if (log_) log_(ReconcileMetricsLine(*counts, clock_.NowMillis()));
+  if (log_) log_(LogKind::kMetrics, ReconcileMetricsLine(*counts, clock_.NowMillis()));
   return RenderReconcileCounts(*counts);
 }
 

@@ -17,6 +17,7 @@
 #include "core/query.h"
 #include "indexer/indexer.h"
 #include "indexer/reconcile.h"
+#include "lambda/log_sink.h"
 #include "store/execution_store.h"
 
 namespace exidx::lambda {
@@ -50,7 +51,7 @@ class IndexHandler final : public InvocationHandler {
   // `indexer` must outlive the handler; so must `agents` and `clock` when
   // given (no metrics without them).
   explicit IndexHandler(Indexer& indexer, const AgentResolver* agents = nullptr, const Clock* clock = nullptr,
-                        std::function<void(const std::string&)> log = {})
+                        LogSink log = {})
       : indexer_(indexer), agents_(agents), clock_(clock), log_(std::move(log)) {}
   Result<std::string> Handle(std::string_view payload, const Deadline& deadline) override;
 
@@ -60,7 +61,7 @@ class IndexHandler final : public InvocationHandler {
   Indexer& indexer_;
   const AgentResolver* const agents_;
   const Clock* const clock_;
-  const std::function<void(const std::string&)> log_;
+  const LogSink log_;
   AgentCacheStats logged_;  // The totals at the last line; Handle runs one invocation at a time.
 };
 
@@ -106,7 +107,7 @@ class ReconcileHandler final : public InvocationHandler {
   // All must outlive the handler. `options.deadline` is replaced by each
   // invocation's.
   ReconcileHandler(ExecutionStore& store, AgentResolver& agents, aws::StepFunctionsRegions& step_functions,
-                   const Clock& clock, ReconcileOptions options, std::function<void(const std::string&)> log)
+                   const Clock& clock, ReconcileOptions options, LogSink log)
       : store_(store),
         agents_(agents),
         step_functions_(step_functions),
@@ -121,7 +122,7 @@ class ReconcileHandler final : public InvocationHandler {
   aws::StepFunctionsRegions& step_functions_;
   const Clock& clock_;
   const ReconcileOptions options_;
-  const std::function<void(const std::string&)> log_;
+  const LogSink log_;
 };
 
 // The embedded-metric-format line ReconcileHandler logs for `counts` at `now`.

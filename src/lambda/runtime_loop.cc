@@ -9,8 +9,8 @@
 namespace exidx::lambda {
 namespace {
 
-void Log(const RuntimeLoopOptions& options, const std::string& line) {
-  if (options.log) options.log(line);
+void LogError(const RuntimeLoopOptions& options, const std::string& line) {
+  if (options.log) options.log(LogKind::kError, line);
 }
 
 void SetTraceId(const std::string& trace_id) {
@@ -25,10 +25,11 @@ void SetTraceId(const std::string& trace_id) {
 // Reports `error` for the invocation; a failure to report is only logged: the
 // invocation then times out at Lambda, which retries it.
 void Fail(RuntimeClient& client, const Invocation& invocation, const Error& error, const RuntimeLoopOptions& options) {
-  Log(options, "invocation " + invocation.request_id + " failed: " + std::string(ErrorCodeName(error.code)) + ": " +
-                   error.message);
+  LogError(options, "invocation " + invocation.request_id + " failed: " + std::string(ErrorCodeName(error.code)) +
+                        ": " + error.message);
   auto reported = client.ReportError(invocation.request_id, error);
-  if (!reported) Log(options, "cannot report the error of " + invocation.request_id + ": " + reported.error().message);
+  if (!reported)
+    LogError(options, "cannot report the error of " + invocation.request_id + ": " + reported.error().message);
 }
 
 }  // namespace

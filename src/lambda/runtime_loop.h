@@ -25,7 +25,7 @@ struct RuntimeLoopOptions {
   // Stop after this many invocations; 0: serve until the Runtime API fails.
   std::uint64_t max_invocations = 0;
   // One line per failed invocation and per loop event; may be empty.
-  std::function<void(const std::string&)> log;
+  LogSink log;
 };
 
 // Serves invocations one at a time. The handler runs on a worker thread so

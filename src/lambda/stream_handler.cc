@@ -60,8 +60,7 @@ std::string BatchItemFailures(const std::optional<std::string>& first_failed) {
 // is logged, naming the record, and answered kFailed; an error is a record
 // the handler cannot read (the whole batch fails).
 Result<RecordOutcome> HandleRecord(const json::object& record, const std::string& name,
-                                   ExecutionChangePublisher& publisher, const Deadline& deadline,
-                                   const std::function<void(const std::string&)>& log) {
+                                   ExecutionChangePublisher& publisher, const Deadline& deadline, const LogSink& log) {
   const std::string event_name = StringMember(record, "eventName");
   if (event_name == "REMOVE") return RecordOutcome::kRemoved;
   if (event_name != "INSERT" && event_name != "MODIFY") {
@@ -72,7 +71,7 @@ Result<RecordOutcome> HandleRecord(const json::object& record, const std::string
     std::string line = "stream: " + name;
     line += ": " + why;
     line += "; reported as the batch's first failure";
-    if (log) log(line);
+    if (log) log(LogKind::kWarning, line);
     return RecordOutcome::kFailed;
   };
   const json::object& change = *ObjectMember(record, "dynamodb");

@@ -38,8 +38,7 @@ class StreamHandler final : public InvocationHandler {
  public:
   // `publisher` must outlive the handler; `log` gets one line per failure and
   // one with the counts of each invocation (may be empty).
-  StreamHandler(ExecutionChangePublisher& publisher, std::function<void(const std::string&)> log)
-      : publisher_(publisher), log_(std::move(log)) {}
+  StreamHandler(ExecutionChangePublisher& publisher, LogSink log) : publisher_(publisher), log_(std::move(log)) {}
   Result<std::string> Handle(std::string_view payload, const Deadline& deadline) override;
 
   // Publishing stops this long before the invocation's deadline, so that the
@@ -49,11 +48,11 @@ class StreamHandler final : public InvocationHandler {
 
  private:
   void Log(const std::string& line) const {
-    if (log_) log_(line);
+    if (log_) log_(LogKind::kInfo, line);
   }
 
   ExecutionChangePublisher& publisher_;
-  const std::function<void(const std::string&)> log_;
+  const LogSink log_;
 };
 
 }  // namespace exidx::lambda

@@ -69,7 +69,7 @@ class StreamHandlerTest : public ::testing::Test {
 
   RecordingPublisher publisher_;
   std::vector<std::string> log_;
-  StreamHandler handler_{publisher_, [this](const std::string& line) { log_.push_back(line); }};
+  StreamHandler handler_{publisher_, [this](LogKind, const std::string& line) { log_.push_back(line); }};
 };
 
 TEST_F(StreamHandlerTest, PublishesEachChangeInStreamOrderAndSkipsTheRest) {

@@ -63,6 +63,11 @@ void InitJsonLog() {
   Init();
 }
 
+void WriteLogObject(std::string_view json_object) {
+  Init();
+  Logger()->log(spdlog::level::info, "{}", json_object);
+}
+
 LogLine::LogLine(LogLevel level, std::string_view message) : level_(level), fields_(std::make_unique<Fields>()) {
   fields_->writer.BeginObject();
   Str("time", FormatTimestamp(SystemClock().NowMillis()));

@@ -16,6 +16,11 @@ enum class LogLevel { kDebug, kInfo, kWarn, kError };
 // without it too (it initialises on first use).
 void InitJsonLog();
 
+// Writes `json_object`, one JSON object without a newline (e.g. a line in
+// CloudWatch's embedded metric format), as one line of its own, in order
+// with the LogLines.
+void WriteLogObject(std::string_view json_object);
+
 // Builds one line; writes it when destroyed:
 //   LogLine(LogLevel::kInfo, "request").Str("method", "GET").Int("status", 200);
 class LogLine {

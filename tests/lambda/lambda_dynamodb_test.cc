@@ -4,6 +4,8 @@
 // answers from the table's indexes; a store outage is a Lambda error.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "aws/moto_server.h"
 #include "indexer/tag_source.h"
 #include "lambda/lambda_test_support.h"
@@ -190,6 +192,25 @@ TEST_F(LambdaDynamoDbTest, TheReconcileHandlerDiscoversAndRepairsOnItsSchedule) 
   EXPECT_EQ(second.at("repaired").as_int64(), 1) << results[1].body;
   EXPECT_NE(lambda->Log().find(R"("Namespace":"ExecutionIndex")"), std::string::npos) << lambda->Log();
   EXPECT_NE(lambda->Log().find(R"("ReconcileRepaired":1)"), std::string::npos) << lambda->Log();
+
+  // Every line is one JSON object, as CloudWatch Logs parses them: the
+  // metrics in the embedded metric format at the top level (else CloudWatch
+  // takes no metric from them), the others with a level and the handler.
+  std::size_t metrics = 0;
+  std::istringstream lines(lambda->Log());
+  for (std::string line; std::getline(lines, line);) {
+    boost::system::error_code ec;
+    const json::value parsed = json::parse(line, ec);
+    ASSERT_TRUE(!ec && parsed.is_object()) << "not a JSON object: " << line;
+    if (parsed.as_object().contains("_aws")) {
+      ++metrics;
+      EXPECT_TRUE(parsed.as_object().contains("ReconcileCalls")) << line;
+    } else {
+      EXPECT_TRUE(parsed.as_object().contains("level")) << line;
+      EXPECT_EQ(parsed.as_object().at("handler").as_string(), "reconcile") << line;
+    }
+  }
+  EXPECT_EQ(metrics, 2u) << lambda->Log();
 }
 
 TEST_F(LambdaDynamoDbTest, StoreOutageIsALambdaErrorNotSuccess) {

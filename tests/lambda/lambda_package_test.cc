@@ -1,14 +1,18 @@
 // The deployable pieces: the Lambda package (scripts/package-lambda.sh)
 // started through its bootstrap inside a chroot that holds nothing but the
 // unzipped package and a static shell, so that no library of this machine can
-// help it; and cfn-lint on the CloudFormation template, with a check of its
-// live-update resources.
+// help it; `aws cloudformation package` of the template against moto_server's
+// S3, each function's uploaded code checked to be that package; and cfn-lint
+// on the CloudFormation template, with a check of its live-update resources.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <regex>
+#include <set>
 
+#include "aws/moto_server.h"
 #include "lambda/lambda_test_support.h"
 #include "support/temp_dir.h"
 
@@ -82,6 +86,68 @@ TEST(LambdaPackageTest, BootstrapAnswersFromAChrootHoldingOnlyThePackage) {
     const auto page = ParseObject(results[0].body);
     ASSERT_EQ(page.at("executions").as_array().size(), 1u) << results[0].body;
     EXPECT_EQ(page.at("executions").at(0).at("agentName").as_string(), "sql-agent-prod");
+  }
+}
+
+// The README's second deploy path. `aws cloudformation package` reads only a
+// function's own CodeUri, not the one under Globals: with CodeUri in Globals
+// alone it uploaded the template's directory as every function's code.
+TEST(LambdaPackageTest, CloudFormationPackageUploadsThePackageAsEveryFunctionsCode) {
+  const std::string aws = Which("aws", {"/root/.pyenv/shims/aws"});
+  if (aws.empty()) GTEST_SKIP() << "the aws CLI is not installed";
+  aws::testing::MotoServer moto;
+  ASSERT_TRUE(moto.ok()) << moto.error();
+  TempDir dir;
+  // The repository's layout: deploy/template.yaml names ../build/exidx-lambda.zip.
+  fs::create_directories(dir.File("deploy"));
+  fs::create_directories(dir.File("build"));
+  fs::copy_file(kSourceDir + "/deploy/template.yaml", dir.File("deploy/template.yaml"));
+  auto package = RunProcess({"/usr/bin/env", "EXIDX_BINARY=" + kExidx, "OUT=" + dir.File("build/exidx-lambda.zip"),
+                             kSourceDir + "/scripts/package-lambda.sh"});
+  ASSERT_EQ(package.exit_status, 0) << package.out << package.err;
+
+  auto run_aws = [&](std::vector<std::string> arguments) {
+    std::vector<std::string> argv = {"/usr/bin/env",
+                                     "AWS_ENDPOINT_URL=" + moto.url(),
+                                     "AWS_ACCESS_KEY_ID=testing",
+                                     "AWS_SECRET_ACCESS_KEY=testing",
+                                     "AWS_DEFAULT_REGION=us-east-1",
+                                     "AWS_CONFIG_FILE=/dev/null",
+                                     "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+                                     aws};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    return RunProcess(argv);
+  };
+  auto bucket = run_aws({"s3api", "create-bucket", "--bucket", "exidx-artifacts"});
+  ASSERT_EQ(bucket.exit_status, 0) << bucket.err;
+  auto packaged = run_aws({"cloudformation", "package", "--template-file", dir.File("deploy/template.yaml"),
+                           "--s3-bucket", "exidx-artifacts", "--output-template-file", dir.File("packaged.yaml")});
+  ASSERT_EQ(packaged.exit_status, 0) << packaged.out << packaged.err;
+
+  const std::string output = exidx::testing::ReadFile(dir.File("packaged.yaml"));
+  const std::regex code_uri(R"(CodeUri: (\S+))");
+  std::vector<std::string> uris;
+  for (std::sregex_iterator it(output.begin(), output.end(), code_uri), end; it != end; ++it) {
+    uris.push_back((*it)[1].str());
+  }
+  // Index, list, reconcile and stream: each with its own CodeUri, all in the bucket.
+  ASSERT_EQ(uris.size(), 4u) << output;
+  for (const auto& uri : uris) {
+    ASSERT_TRUE(uri.starts_with("s3://exidx-artifacts/")) << uri;
+  }
+  for (const auto& uri : std::set<std::string>(uris.begin(), uris.end())) {
+    const std::string zip = dir.File("downloaded.zip");
+    auto copy = run_aws({"s3", "cp", uri, zip});
+    ASSERT_EQ(copy.exit_status, 0) << copy.err;
+    auto listing = RunProcess({"/usr/bin/unzip", "-Z1", zip});
+    ASSERT_EQ(listing.exit_status, 0) << listing.err;
+    EXPECT_TRUE(std::regex_search(listing.out, std::regex("(^|\n)bootstrap\n"))) << uri << ":\n" << listing.out;
+    EXPECT_TRUE(std::regex_search(listing.out, std::regex("(^|\n)exidx\n"))) << uri << ":\n" << listing.out;
+    EXPECT_EQ(listing.out.find("template.yaml"), std::string::npos) << uri << ":\n" << listing.out;
+    // The licenses: exidx's own, and each bundled library's (glibc's among them).
+    for (const char* license : {"licenses/LICENSE", "licenses/NOTICE", "licenses/libc6"}) {
+      EXPECT_NE(listing.out.find(std::string(license) + "\n"), std::string::npos) << license << ":\n" << listing.out;
+    }
   }
 }
 

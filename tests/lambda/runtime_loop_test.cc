@@ -56,7 +56,7 @@ TEST(RuntimeLoopTest, OverrunIsUnavailableAndTheLoopCarriesOn) {
   auto status = RunRuntimeLoop(client, handler, clock,
                                {.deadline_margin = std::chrono::milliseconds(300),
                                 .max_invocations = 2,
-                                .log = [&](const std::string& line) { log.push_back(line); }});
+                                .log = [&](LogKind, const std::string& line) { log.push_back(line); }});
   ASSERT_TRUE(status) << status.error().message;
   auto results = runtime.WaitForResults(2, std::chrono::seconds(5));
   ASSERT_EQ(results.size(), 2u);

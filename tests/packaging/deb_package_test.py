@@ -125,8 +125,12 @@ def check_files(root, version):
     check(exidx.is_file() and os.access(exidx, os.X_OK), "/usr/bin/exidx is not an executable file")
     check(b".debug_info" not in exidx.read_bytes(), "/usr/bin/exidx carries debug info (not stripped)")
     for path in ("usr/share/man/man1/exidx.1.gz", "usr/share/bash-completion/completions/exidx",
-                 "usr/lib/systemd/system/exidx.service", "usr/share/doc/exidx/CHANGELOG.md"):
+                 "usr/lib/systemd/system/exidx.service", "usr/share/doc/exidx/CHANGELOG.md",
+                 "usr/share/doc/exidx/NOTICE"):
         check((root / path).is_file(), f"/{path} was not installed")
+    copyright = root / "usr/share/doc/exidx/copyright"
+    check(copyright.is_file() and "Apache License" in copyright.read_text(),
+          "/usr/share/doc/exidx/copyright is not the Apache License")
     env = root / "etc/exidx/exidx.env"
     if check(env.is_file(), "/etc/exidx/exidx.env was not installed"):
         st = env.stat()

@@ -1,12 +1,13 @@
 // amplify/data/resource.ts: the Execution Index operations (add them to the
 // app's existing schema). An app of the first design already has the query
-// listExecutionsFromIndex with these arguments: keep it, and replace the
-// function its handler imports instead (docs/migrating-from-the-first-design.md,
-// step 6); two fields of one name do not build.
-// - listExecutionsFromIndex, the query. Arguments as CONTRACT.md section 5
-//   names them; the answer is the section 5 response object as JSON. Invalid
-//   arguments come back as a GraphQL error whose errorType is
-//   InvalidParameter or InvalidToken.
+// listExecutionsFromIndex with these arguments: keep it, and change only its
+// handler (docs/migrating-from-the-first-design.md, step 6); two fields of
+// one name do not build.
+// - listExecutionsFromIndex, the query, answered by deploy/template.yaml's
+//   list function (listExecutionsFromIndex.js). Arguments as CONTRACT.md
+//   section 5 names them; the answer is the section 5 response object as
+//   JSON. Invalid arguments come back as a GraphQL error whose errorType is
+//   InvalidParameter or InvalidToken; an outage as Unavailable.
 // - publishExecutionChange, the mutation the stream function (exidx lambda,
 //   handler stream) calls, signed with its role, for every changed record of
 //   the index table; IAM only, and refused to Cognito identities (see
@@ -14,7 +15,6 @@
 // - onExecutionChange, the subscription the History page listens to, filtered
 //   on the server by agentName and status when given.
 import { type ClientSchema, a, defineData } from '@aws-amplify/backend';
-import { listExecutionsFromIndex } from '../functions/list-executions-from-index/resource';
 
 const schema = a.schema({
   // ...the app's existing models and queries...
@@ -31,7 +31,8 @@ const schema = a.schema({
     })
     .returns(a.json())
     .authorization((allow) => [allow.authenticated(), allow.publicApiKey()])
-    .handler(a.handler.function(listExecutionsFromIndex)),
+    // deploy/template.yaml's list function, through the data source backend.ts adds.
+    .handler(a.handler.custom({ dataSource: 'ExecutionIndexList', entry: './listExecutionsFromIndex.js' })),
 
   // One execution record as it now is (CONTRACT.md section 4; timestamps as
   // YYYY-MM-DDTHH:MM:SS.sssZ text, absent optional fields null). As an
