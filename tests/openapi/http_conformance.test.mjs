@@ -40,20 +40,23 @@ function freePort() {
   });
 }
 
-// `exidx serve` on a free port; resolves once it logs "listening".
+// `exidx serve` on a free port; resolves once it logs "listening" and then
+// "ready" (it listens before its store is open).
 function startServer(args, env = process.env) {
   const child = spawn(BINARY, ['serve', '--listen', '127.0.0.1:0', '--read-key', READ_KEY, '--ingest-key', INGEST_KEY, ...args],
     { stdio: ['ignore', 'ignore', 'pipe'], env });
   const log = [];
   const lines = createInterface({ input: child.stderr });
+  let port;
   return new Promise((resolveServer, reject) => {
-    const timer = setTimeout(() => reject(new Error(`exidx serve did not log "listening" in 30 s:\n${log.join('\n')}`)), 30000);
+    const timer = setTimeout(() => reject(new Error(`exidx serve did not log "listening" and "ready" in 30 s:\n${log.join('\n')}`)), 30000);
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exidx serve exited with ${code}:\n${log.join('\n')}`)); });
     lines.on('line', (line) => {
       log.push(line);
       try {
         const l = JSON.parse(line);
-        if (l.msg === 'listening' || l.message === 'listening') { clearTimeout(timer); resolveServer({ child, port: l.port, log }); }
+        if (l.msg === 'listening') port = l.port;
+        if (l.msg === 'ready' && port !== undefined) { clearTimeout(timer); resolveServer({ child, port, log }); }
       } catch { /* not JSON */ }
     });
   });

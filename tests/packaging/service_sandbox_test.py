@@ -90,7 +90,8 @@ def serve(exidx, store, trace, events):
     port = None
     deadline = time.monotonic() + 60
     log = []
-    while port is None and time.monotonic() < deadline:
+    ready = False  # It listens before its store is open, and logs "ready" once it is.
+    while not ready and time.monotonic() < deadline:
         line = process.stderr.readline()
         if not line:
             break
@@ -98,7 +99,8 @@ def serve(exidx, store, trace, events):
         if "listening" in line:
             found = re.search(r"127\.0\.0\.1:(\d+)", line)
             port = int(found.group(1)) if found else None
-    if port is None:
+        ready = port is not None and '"msg":"ready"' in line
+    if port is None or not ready:
         process.kill()
         raise SystemExit(f"exidx serve did not say where it listens:\n{''.join(log)}")
     base = f"http://127.0.0.1:{port}"
